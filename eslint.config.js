@@ -24,7 +24,24 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*', 'fs', 'path', 'child_process', 'better-sqlite3', 'execa', 'simple-git', 'pino', '@nats-io/*'], message: 'machines/ are pure: no I/O imports.' }] },
+        {
+          patterns: [
+            {
+              group: [
+                'node:*',
+                'fs',
+                'path',
+                'child_process',
+                'better-sqlite3',
+                'execa',
+                'simple-git',
+                'pino',
+                '@nats-io/*',
+              ],
+              message: 'machines/ are pure: no I/O imports.',
+            },
+          ],
+        },
       ],
       'no-restricted-globals': ['error', 'Date', 'setTimeout', 'setInterval', 'process'],
     },

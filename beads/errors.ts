@@ -8,7 +8,11 @@ export class BeadsError extends Error {
   /** Structured facts about the failure, for JSON output. */
   readonly details: Record<string, unknown>;
 
-  constructor(code: string, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+  constructor(
+    code: string,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
