@@ -38,7 +38,7 @@ epic=$(bd q "Demo: ship the store" -t epic -p 1)
 first=$(bd q "Write the schema" --parent "$epic" -p 1)
 second=$(bd q "Benchmark it" --parent "$epic" -p 2 --deps "blocks:$first")
 echo "epic $epic, children $first and $second"
-bd dep tree "$epic"
+bd dep tree "$epic" --direction up
 
 step "Two agents claim the same bead: one wins"
 bd update "$first" --claim --actor agent-a

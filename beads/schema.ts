@@ -1,0 +1,150 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * The store's schema, as an ordered list of migrations applied by `PRAGMA user_version`.
+ * Column names are Beads' JSON field names, so a row maps to a bead without renaming.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE issues (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 500),
+    description TEXT NOT NULL DEFAULT '',
+    design TEXT NOT NULL DEFAULT '',
+    acceptance_criteria TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '',
+    spec_id TEXT,
+    status TEXT NOT NULL DEFAULT 'open',
+    priority INTEGER NOT NULL DEFAULT 2 CHECK (priority BETWEEN 0 AND 4),
+    issue_type TEXT NOT NULL DEFAULT 'task',
+    assignee TEXT,
+    owner TEXT,
+    estimated_minutes INTEGER,
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    updated_at TEXT NOT NULL,
+    started_at TEXT,
+    closed_at TEXT,
+    close_reason TEXT,
+    closed_by_session TEXT,
+    due_at TEXT,
+    defer_until TEXT,
+    external_ref TEXT,
+    source_system TEXT,
+    metadata TEXT,
+    compaction_level INTEGER,
+    compacted_at TEXT,
+    compacted_at_commit TEXT,
+    original_size INTEGER,
+    sender TEXT,
+    ephemeral INTEGER NOT NULL DEFAULT 0,
+    no_history INTEGER NOT NULL DEFAULT 0,
+    wisp_type TEXT,
+    pinned INTEGER NOT NULL DEFAULT 0,
+    is_template INTEGER NOT NULL DEFAULT 0,
+    mol_type TEXT,
+    work_type TEXT,
+    await_type TEXT,
+    await_id TEXT,
+    timeout INTEGER,
+    waiters TEXT,
+    bonded_from TEXT,
+    source_formula TEXT,
+    source_location TEXT,
+    event_kind TEXT,
+    actor TEXT,
+    target TEXT,
+    payload TEXT,
+    extra TEXT,
+    is_blocked INTEGER NOT NULL DEFAULT 0,
+    CHECK ((status = 'closed') = (closed_at IS NOT NULL))
+  );
+  CREATE INDEX idx_issues_ready ON issues (is_blocked, status, priority, created_at);
+  CREATE INDEX idx_issues_status ON issues (status, priority);
+  CREATE INDEX idx_issues_assignee ON issues (assignee);
+  CREATE INDEX idx_issues_updated ON issues (updated_at);
+  CREATE INDEX idx_issues_external_ref ON issues (external_ref) WHERE external_ref IS NOT NULL;
+  CREATE INDEX idx_issues_defer ON issues (defer_until) WHERE defer_until IS NOT NULL;
+
+  CREATE TABLE dependencies (
+    issue_id TEXT NOT NULL REFERENCES issues (id) ON DELETE CASCADE,
+    depends_on_id TEXT NOT NULL,
+    type TEXT NOT NULL DEFAULT 'blocks',
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL DEFAULT '',
+    metadata TEXT NOT NULL DEFAULT '{}',
+    thread_id TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (issue_id, depends_on_id)
+  );
+  CREATE INDEX idx_deps_target ON dependencies (depends_on_id, type, issue_id);
+  CREATE INDEX idx_deps_source ON dependencies (issue_id, type);
+
+  CREATE TABLE labels (
+    issue_id TEXT NOT NULL REFERENCES issues (id) ON DELETE CASCADE,
+    label TEXT NOT NULL,
+    PRIMARY KEY (issue_id, label)
+  );
+  CREATE INDEX idx_labels_label ON labels (label, issue_id);
+
+  CREATE TABLE comments (
+    id NOT NULL,
+    issue_id TEXT NOT NULL REFERENCES issues (id) ON DELETE CASCADE,
+    author TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (issue_id, id)
+  );
+
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    issue_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    old_value TEXT,
+    new_value TEXT,
+    comment TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX idx_events_issue ON events (issue_id, id);
+
+  CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE dirty_issues (issue_id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+  CREATE TABLE child_counters (parent_id TEXT PRIMARY KEY, last_child INTEGER NOT NULL);
+  CREATE TABLE tombstones (
+    id TEXT PRIMARY KEY,
+    deleted_at TEXT NOT NULL,
+    deleted_by TEXT NOT NULL,
+    delete_reason TEXT,
+    original_type TEXT
+  );
+  `,
+];
+
+/** Current schema version. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Applies the pragmas every connection needs. */
+export function applyPragmas(db: Database, busyTimeoutMs: number, readonly: boolean): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  if (!readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  }
+  db.pragma('foreign_keys = ON');
+}
+
+/** Brings the schema up to date, one migration per transaction. Returns the version before. */
+export function migrate(db: Database): number {
+  const before = db.pragma('user_version', { simple: true }) as number;
+  if (before > SCHEMA_VERSION) {
+    throw new Error(`store schema version ${before} is newer than this bd (${SCHEMA_VERSION}): upgrade bd`);
+  }
+  for (let v = before; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] ?? '');
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+  return before;
+}

@@ -1,0 +1,140 @@
+import type { Bead, Comment, Dependency } from './types.js';
+
+/** Bead fields stored as issue columns, in the table's order. */
+export const BEAD_COLUMNS = [
+  'id',
+  'title',
+  'description',
+  'design',
+  'acceptance_criteria',
+  'notes',
+  'spec_id',
+  'status',
+  'priority',
+  'issue_type',
+  'assignee',
+  'owner',
+  'estimated_minutes',
+  'created_at',
+  'created_by',
+  'updated_at',
+  'started_at',
+  'closed_at',
+  'close_reason',
+  'closed_by_session',
+  'due_at',
+  'defer_until',
+  'external_ref',
+  'source_system',
+  'metadata',
+  'compaction_level',
+  'compacted_at',
+  'compacted_at_commit',
+  'original_size',
+  'sender',
+  'ephemeral',
+  'no_history',
+  'wisp_type',
+  'pinned',
+  'is_template',
+  'mol_type',
+  'work_type',
+  'await_type',
+  'await_id',
+  'timeout',
+  'waiters',
+  'bonded_from',
+  'source_formula',
+  'source_location',
+  'event_kind',
+  'actor',
+  'target',
+  'payload',
+] as const;
+export type BeadColumn = (typeof BEAD_COLUMNS)[number];
+
+const BOOL_COLUMNS = new Set<string>(['ephemeral', 'no_history', 'pinned', 'is_template']);
+const JSON_COLUMNS = new Set<string>(['metadata', 'waiters', 'bonded_from']);
+const TEXT_NOT_NULL = new Set<string>(['description', 'design', 'acceptance_criteria', 'notes']);
+const ZERO_IS_UNSET = new Set<string>(['compaction_level', 'original_size']);
+const KNOWN_FIELDS = new Set<string>([...BEAD_COLUMNS, 'labels', 'dependencies', 'comments', 'extra']);
+
+export type Row = Record<string, unknown>;
+
+/** A bead's column values (defaults for the NOT NULL text columns), plus `extra` as JSON text or null. */
+export function beadToRow(b: Bead): Row {
+  const row: Row = {};
+  const source = b as unknown as Record<string, unknown>;
+  for (const col of BEAD_COLUMNS) {
+    const v = source[col];
+    if (BOOL_COLUMNS.has(col)) row[col] = v === true ? 1 : 0;
+    else if (JSON_COLUMNS.has(col)) row[col] = v === undefined || v === null ? null : JSON.stringify(v);
+    else if (TEXT_NOT_NULL.has(col)) row[col] = typeof v === 'string' ? v : '';
+    else row[col] = v === undefined || v === '' ? null : v;
+  }
+  const extra: Record<string, unknown> = { ...(b.extra ?? {}) };
+  for (const [k, v] of Object.entries(source)) if (!KNOWN_FIELDS.has(k)) extra[k] = v;
+  row.extra = Object.keys(extra).length > 0 ? JSON.stringify(extra) : null;
+  return row;
+}
+
+/** A bead from a row: unset fields are absent, as in Beads' omitempty JSON. */
+export function rowToBead(row: Row): Bead {
+  const out: Record<string, unknown> = {};
+  for (const col of BEAD_COLUMNS) {
+    const v = row[col];
+    if (v === null || v === undefined) continue;
+    if (BOOL_COLUMNS.has(col)) {
+      if (v === 1) out[col] = true;
+    } else if (JSON_COLUMNS.has(col)) {
+      out[col] = JSON.parse(v as string) as unknown;
+    } else if (v === '' && col !== 'title') {
+      continue;
+    } else if (ZERO_IS_UNSET.has(col) && v === 0) {
+      continue;
+    } else {
+      out[col] = v;
+    }
+  }
+  if (typeof row.extra === 'string') out.extra = JSON.parse(row.extra) as unknown;
+  return out as unknown as Bead;
+}
+
+/** A dependency from a row. */
+export function rowToDependency(r: Row): Dependency {
+  const d: Dependency = {
+    issue_id: r.issue_id as string,
+    depends_on_id: r.depends_on_id as string,
+    type: r.type as string,
+    created_at: r.created_at as string,
+    created_by: r.created_by as string,
+  };
+  if (typeof r.metadata === 'string' && r.metadata !== '' && r.metadata !== '{}') d.metadata = r.metadata;
+  if (typeof r.thread_id === 'string' && r.thread_id !== '') d.thread_id = r.thread_id;
+  return d;
+}
+
+/** A comment from a row (integer ids from old exports stay integers). */
+export function rowToComment(r: Row): Comment {
+  return {
+    id: r.id as string | number,
+    issue_id: r.issue_id as string,
+    author: r.author as string,
+    text: r.text as string,
+    created_at: r.created_at as string,
+  };
+}
+
+/** A stable JSON form of a bead for change detection (keys sorted, arrays as given). */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    return `{${Object.keys(obj)
+      .filter((k) => obj[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson(obj[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

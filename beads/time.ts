@@ -1,0 +1,21 @@
+/** Timestamps the store writes: RFC 3339, UTC, second precision (`2026-03-10T12:00:00Z`). */
+export function formatTimestamp(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Milliseconds since the epoch of a stored RFC 3339 timestamp (any offset, any fraction), or NaN. */
+export function timestampMs(s: string): number {
+  return Date.parse(s);
+}
+
+/**
+ * Parses a date given on the command line or in an API call: ISO 8601 date (`2026-12-01`, midnight UTC) or
+ * date-time with an offset or `Z`. Returns the store's format, or null when it does not parse.
+ */
+export function parseDateInput(s: string): string | null {
+  const text = s.trim();
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) return null;
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text.replace(' ', 'T');
+  const ms = Date.parse(/(Z|[+-]\d{2}:?\d{2})$/.test(iso) ? iso : `${iso}Z`);
+  return Number.isNaN(ms) ? null : formatTimestamp(new Date(ms));
+}
