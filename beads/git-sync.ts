@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { BeadsError } from './errors.js';
 import { exportText, writeFileAtomic } from './export-file.js';
 import { importText } from './import-file.js';
@@ -23,6 +22,7 @@ function jsonlPath(beadsDir: string): string {
 }
 
 async function git(cwd: string, args: string[], env?: Record<string, string>) {
+  const { execa } = await import('execa');
   return execa('git', args, { cwd, reject: false, ...(env ? { env } : {}) });
 }
 

@@ -60,6 +60,7 @@ export class SqliteBeadStore implements BeadStore {
   private readonly blockedIndex: BlockedIndex;
   private readonly stmts = new Map<string, Statement>();
   private topLevelCount: number;
+  private commentSeq = 0;
 
   private constructor(db: Database, path: string, options: OpenOptions) {
     this.db = db;
@@ -656,7 +657,7 @@ export class SqliteBeadStore implements BeadStore {
       const resolved = this.resolveId(id);
       if (text.trim() === '') throw new ValidationError('a comment needs text', { field: 'text' });
       const comment: Comment = {
-        id: `c-${randomBytes(6).toString('hex')}`,
+        id: this.commentId(),
         issue_id: resolved,
         author: actor,
         text,
@@ -791,6 +792,13 @@ export class SqliteBeadStore implements BeadStore {
       this.stmts.set(sql, s);
     }
     return s;
+  }
+
+  /** Comment ids sort in creation order (time, then a per-process counter) and are unique across clones. */
+  private commentId(): string {
+    this.commentSeq = (this.commentSeq + 1) % 1296;
+    const time = this.now().getTime().toString(36).padStart(9, '0');
+    return `c-${time}${this.commentSeq.toString(36).padStart(2, '0')}${randomBytes(3).toString('hex')}`;
   }
 
   private exists(id: string): boolean {
