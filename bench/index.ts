@@ -1,0 +1,65 @@
+import { runStoreBench } from './store.bench.js';
+import type { StoreBenchOptions } from './store.bench.js';
+
+/**
+ * Benchmark dispatcher: `npm run bench -- <name> [options]` runs `tsx bench/index.ts <name> ...`.
+ * Benchmarks: `store` (see bench/README.md). Exit 0 when the report was printed (targets may FAIL),
+ * 1 on a crash, 2 on a usage error.
+ */
+
+const USAGE = `usage: npm run bench -- store [--sizes 10000,100000] [--ready-calls 300] [--write-ops 2000] [--cli-runs 10]`;
+
+function parseStoreArgs(args: readonly string[]): StoreBenchOptions {
+  const options: StoreBenchOptions = {};
+  for (let i = 0; i < args.length; i += 2) {
+    const flag = args[i];
+    const value = args[i + 1];
+    if (value === undefined) throw new UsageError(`${flag ?? ''} needs a value`);
+    const int = (v: string): number => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0)
+        throw new UsageError(`${flag ?? ''} takes a positive integer, got ${v}`);
+      return n;
+    };
+    switch (flag) {
+      case '--sizes':
+        options.sizes = value.split(',').map(int);
+        break;
+      case '--ready-calls':
+        options.readyCalls = int(value);
+        break;
+      case '--write-ops':
+        options.writeOps = int(value);
+        break;
+      case '--cli-runs':
+        options.cliRuns = int(value);
+        break;
+      case undefined:
+      default:
+        throw new UsageError(`unknown option ${flag ?? ''}`);
+    }
+  }
+  return options;
+}
+
+class UsageError extends Error {}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === 'store') {
+      await runStoreBench(parseStoreArgs(rest));
+      return 0;
+    }
+    throw new UsageError(name === undefined ? 'name a benchmark' : `unknown benchmark ${name}`);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`bench: ${error.message}\n${USAGE}`);
+      return 2;
+    }
+    console.error('bench crashed:', error);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
