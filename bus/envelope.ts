@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { InvalidMessageError } from './errors.js';
+import { addressTextSchema, isMessageType, messageSchemas } from './messages.js';
+import type { MessageBody, MessageType } from './messages.js';
+
+/** A validated message of type `T`. */
+export interface Envelope<T extends MessageType = MessageType> {
+  /** Unique, time-ordered: 12 hex digits of milliseconds then 20 random hex digits. */
+  id: string;
+  type: T;
+  /** Sender address (`alpha/mayor`). */
+  from: string;
+  /** Recipient address. */
+  to: string;
+  /** RFC 3339 UTC timestamp (`2026-11-22T13:00:00.000Z`). */
+  at: string;
+  body: MessageBody<T>;
+  /** W3C trace context `00-<32 hex>-<16 hex>-<2 hex>`; also sent as the `traceparent` header. */
+  traceparent: string;
+}
+
+/** Any registered envelope, discriminated by `type`. */
+export type AnyEnvelope = { [T in MessageType]: Envelope<T> }[MessageType];
+
+/** The outcome of decoding: never throws on bad input. */
+export type DecodeResult = { ok: true; envelope: AnyEnvelope } | { ok: false; error: InvalidMessageError };
+
+export const MESSAGE_ID_RE = /^[0-9a-f]{32}$/;
+export const TRACEPARENT_RE = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+const TYPE_RE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
+const RFC3339_UTC_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+const headerSchema = z.strictObject({
+  id: z.string().regex(MESSAGE_ID_RE, 'must be 32 lowercase hex digits'),
+  type: z.string().regex(TYPE_RE, 'must be dotted lowercase, e.g. bead.create'),
+  from: addressTextSchema,
+  to: addressTextSchema,
+  at: z
+    .string()
+    .regex(RFC3339_UTC_RE, 'must be an RFC 3339 UTC timestamp')
+    .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a real date'),
+  body: z.unknown(),
+  traceparent: z.string().regex(TRACEPARENT_RE, 'must be W3C traceparent 00-<32 hex>-<16 hex>-<2 hex>'),
+});
+
+/** A new time-ordered random message id. */
+export function newMessageId(now: number = Date.now()): string {
+  return now.toString(16).padStart(12, '0').slice(-12) + randomBytes(10).toString('hex');
+}
+
+/** A new root trace context (random trace id and span id, sampled). */
+export function newTraceparent(): string {
+  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+}
+
+/** The same trace with a new span id: for a message caused by another. */
+export function childTraceparent(parent: string): string {
+  const traceId = parent.split('-')[1];
+  if (!TRACEPARENT_RE.test(parent) || traceId === undefined) return newTraceparent();
+  return `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
+}
+
+/** The trace id (32 hex) of a traceparent, or null when malformed. */
+export function traceIdOf(traceparent: string): string | null {
+  return TRACEPARENT_RE.test(traceparent) ? (traceparent.split('-')[1] ?? null) : null;
+}
+
+/**
+ * Builds an envelope with a fresh id, `at` = now, and a new trace (or a child of `traceparent`).
+ * The body is not validated here; `encode` validates.
+ */
+export function createEnvelope<T extends MessageType>(
+  type: T,
+  fields: { from: string; to: string; body: MessageBody<T>; traceparent?: string; at?: Date },
+): Envelope<T> {
+  return {
+    id: newMessageId(),
+    type,
+    from: fields.from,
+    to: fields.to,
+    at: (fields.at ?? new Date()).toISOString(),
+    body: fields.body,
+    traceparent: fields.traceparent === undefined ? newTraceparent() : childTraceparent(fields.traceparent),
+  };
+}
+
+/** Validates an unknown value as an envelope of a registered type. */
+export function validateEnvelope(value: unknown): DecodeResult {
+  const header = headerSchema.safeParse(value);
+  if (!header.success) return { ok: false, error: fromZod(header.error, []) };
+  const { type } = header.data;
+  if (!isMessageType(type)) {
+    return { ok: false, error: new InvalidMessageError('type', `has unknown message type "${type}"`) };
+  }
+  const body = messageSchemas[type].safeParse(header.data.body);
+  if (!body.success) return { ok: false, error: fromZod(body.error, ['body']) };
+  return { ok: true, envelope: { ...header.data, type, body: body.data } as AnyEnvelope };
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Validates and serialises an envelope to UTF-8 JSON. Throws InvalidMessageError on an invalid one. */
+export function encode(envelope: Envelope): Uint8Array {
+  const checked = validateEnvelope(envelope);
+  if (!checked.ok) throw checked.error;
+  return encoder.encode(JSON.stringify(checked.envelope));
+}
+
+/**
+ * Decodes bytes into a validated envelope. A `traceparent` header, when given, must match the body's.
+ * Never throws: bad input returns `{ ok: false, error }` naming the failing field.
+ */
+export function decode(bytes: Uint8Array, headerTraceparent?: string): DecodeResult {
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch (cause) {
+    return { ok: false, error: new InvalidMessageError('$', 'is not valid UTF-8', { cause }) };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    return { ok: false, error: new InvalidMessageError('$', 'is not valid JSON', { cause }) };
+  }
+  const result = validateEnvelope(value);
+  if (result.ok && headerTraceparent !== undefined && headerTraceparent !== result.envelope.traceparent) {
+    return {
+      ok: false,
+      error: new InvalidMessageError('traceparent', 'differs between the header and the envelope'),
+    };
+  }
+  return result;
+}
+
+function fromZod(error: z.ZodError, prefix: string[]): InvalidMessageError {
+  const issue = error.issues[0];
+  const path = [...prefix, ...(issue?.path ?? []).map(String)];
+  const field = path.length === 0 ? '$' : path.join('.');
+  let reason = issue?.message ?? 'is invalid';
+  if (issue?.code === 'unrecognized_keys') reason = `has unknown field(s) ${issue.keys.join(', ')}`;
+  return new InvalidMessageError(field, reason.startsWith('has ') ? reason : `is invalid: ${reason}`, {
+    cause: error,
+  });
+}
