@@ -7,7 +7,13 @@ import { normalizeTimestamp } from './timestamps.js';
 import type { BeadEvent, Comment, Dependency } from './types.js';
 
 /** The files of the split backup format (docs/jsonl.md). Only `issues.jsonl` is required. */
-export const SPLIT_FILES = ['issues.jsonl', 'dependencies.jsonl', 'labels.jsonl', 'comments.jsonl', 'events.jsonl'] as const;
+export const SPLIT_FILES = [
+  'issues.jsonl',
+  'dependencies.jsonl',
+  'labels.jsonl',
+  'comments.jsonl',
+  'events.jsonl',
+] as const;
 
 /** A split backup read back: records (with where each bead came from) and audit events. */
 export interface SplitBackup {
@@ -28,7 +34,8 @@ function objects(file: string): Array<{ line: number; o: Record<string, unknown>
       } catch (err) {
         throw new ImportError(file, i + 1, `invalid JSON (${(err as Error).message})`, err);
       }
-      if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new ImportError(file, i + 1, 'a line must be a JSON object');
+      if (o === null || typeof o !== 'object' || Array.isArray(o))
+        throw new ImportError(file, i + 1, 'a line must be a JSON object');
       out.push({ line: i + 1, o: o as Record<string, unknown> });
     });
   return out;
@@ -52,8 +59,13 @@ export function readSplitBackup(dir: string, options: ParseOptions = {}): SplitB
   if (!existsSync(issuesFile)) {
     throw new ImportError(dir, 0, 'not a split backup: issues.jsonl is missing from the directory');
   }
-  const lines = parseJsonl(readFileSync(issuesFile, 'utf8'), issuesFile, options).map((l) => ({ ...l, file: issuesFile }));
-  const beads = new Map(lines.flatMap((l) => (l.record.kind === 'bead' ? [[l.record.bead.id, l.record.bead] as const] : [])));
+  const lines = parseJsonl(readFileSync(issuesFile, 'utf8'), issuesFile, options).map((l) => ({
+    ...l,
+    file: issuesFile,
+  }));
+  const beads = new Map(
+    lines.flatMap((l) => (l.record.kind === 'bead' ? [[l.record.bead.id, l.record.bead] as const] : [])),
+  );
   const owner = (file: string, line: number, id: string) => {
     const b = beads.get(id);
     if (!b) throw new ImportError(file, line, `refers to ${id}, which is not in issues.jsonl`);
@@ -70,7 +82,12 @@ export function readSplitBackup(dir: string, options: ParseOptions = {}): SplitB
       created_at: o.created_at === undefined ? b.created_at : time(depFile, line, o.created_at),
       created_by: typeof o.created_by === 'string' ? o.created_by : '',
     };
-    const meta = typeof o.metadata === 'string' ? o.metadata : o.metadata === undefined ? '{}' : JSON.stringify(o.metadata);
+    const meta =
+      typeof o.metadata === 'string'
+        ? o.metadata
+        : o.metadata === undefined
+          ? '{}'
+          : JSON.stringify(o.metadata);
     if (meta !== '{}' && meta !== '') d.metadata = meta;
     if (typeof o.thread_id === 'string' && o.thread_id !== '') d.thread_id = o.thread_id;
     const deps = (b.dependencies ??= []);

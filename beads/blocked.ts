@@ -140,7 +140,9 @@ export function recomputeAllBlocked(db: Database): number {
     close_reason: string | null;
   }>;
   const byId = new Map(issues.map((i) => [i.id, i]));
-  const edges = db.prepare(`SELECT issue_id, depends_on_id, type, metadata FROM dependencies`).all() as Array<{
+  const edges = db
+    .prepare(`SELECT issue_id, depends_on_id, type, metadata FROM dependencies`)
+    .all() as Array<{
     issue_id: string;
     depends_on_id: string;
     type: string;

@@ -32,7 +32,11 @@ export function writeFileAtomic(file: string, text: string): void {
 }
 
 /** Writes the canonical export to a file, atomically. Returns the number of lines. */
-export function exportToFile(store: BeadStore, file: string, options: { includeEphemeral?: boolean } = {}): number {
+export function exportToFile(
+  store: BeadStore,
+  file: string,
+  options: { includeEphemeral?: boolean } = {},
+): number {
   const records = exportRecords(store, options);
   writeFileAtomic(file, serializeRecords(records));
   return records.length;

@@ -11,7 +11,9 @@ import type { BeadStore } from './store.types.js';
 export const JSONL_FILE = 'issues.jsonl';
 const HASH_KEY = 'jsonl_hash';
 
-const GITIGNORE = ['beads.db', 'beads.db-wal', 'beads.db-shm', '*.db-journal', '*.lock', '.*.tmp.*', ''].join('\n');
+const GITIGNORE = ['beads.db', 'beads.db-wal', 'beads.db-shm', '*.db-journal', '*.lock', '.*.tmp.*', ''].join(
+  '\n',
+);
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -60,7 +62,11 @@ export async function initBeadsDir(beadsDir: string, options: { driverCommand: s
   await git(beadsDir, ['add', '--', ...files]);
   const staged = await git(beadsDir, ['diff', '--cached', '--quiet', '--', ...files]);
   if (staged.exitCode === 1) {
-    const res = await git(beadsDir, ['commit', '-q', '-m', 'bd: init beads store', '--', ...files], await identityEnv(beadsDir));
+    const res = await git(
+      beadsDir,
+      ['commit', '-q', '-m', 'bd: init beads store', '--', ...files],
+      await identityEnv(beadsDir),
+    );
     if (res.exitCode !== 0) throw new BeadsError('git.commit_failed', `git commit failed: ${res.stderr}`);
   }
 }
@@ -91,8 +97,9 @@ export function flush(store: BeadStore, beadsDir: string): boolean {
     }
     const snap = store.snapshot({ ids });
     for (const bead of snap.beads) lines.set(bead.id, serializeRecord({ kind: 'bead', bead }));
-    for (const tombstone of snap.tombstones) lines.set(tombstone.id, serializeRecord({ kind: 'tombstone', tombstone }));
-    const sorted = [...lines.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    for (const tombstone of snap.tombstones)
+      lines.set(tombstone.id, serializeRecord({ kind: 'tombstone', tombstone }));
+    const sorted = [...lines.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     text = sorted.length === 0 ? '' : `${sorted.map((id) => lines.get(id)).join('\n')}\n`;
   }
   const changed = text !== current;
@@ -124,7 +131,8 @@ export function autoImport(store: BeadStore, beadsDir: string): boolean {
  */
 export async function commit(beadsDir: string, message: string): Promise<string | null> {
   const status = await git(beadsDir, ['status', '--porcelain', '--', JSONL_FILE]);
-  if (status.exitCode !== 0) throw new BeadsError('git.status_failed', `git status failed in ${beadsDir}: ${status.stderr}`);
+  if (status.exitCode !== 0)
+    throw new BeadsError('git.status_failed', `git status failed in ${beadsDir}: ${status.stderr}`);
   if (status.stdout.trim() === '') return null;
   await git(beadsDir, ['add', '--', JSONL_FILE]);
   const { simpleGit } = await import('simple-git');
@@ -147,7 +155,11 @@ export class GitCommitDebouncer {
   constructor(
     private readonly store: BeadStore,
     private readonly beadsDir: string,
-    private readonly options: { debounceMs?: number; message?: () => string; onError?: (err: unknown) => void } = {},
+    private readonly options: {
+      debounceMs?: number;
+      message?: () => string;
+      onError?: (err: unknown) => void;
+    } = {},
   ) {}
 
   /** Asks for a flush and commit after the debounce period. */

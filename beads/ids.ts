@@ -19,14 +19,21 @@ export function hashIdPart(
 ): string {
   const bytes = BYTES_FOR_LENGTH[length];
   if (bytes === undefined) throw new RangeError(`id hash length must be 3..8, got ${length}`);
-  const digest = createHash('sha256').update(`${title}|${description}|${creator}|${createdAtNanos}|${nonce}`).digest();
+  const digest = createHash('sha256')
+    .update(`${title}|${description}|${creator}|${createdAtNanos}|${nonce}`)
+    .digest();
   let n = 0n;
   for (let i = 0; i < bytes; i++) n = (n << 8n) | BigInt(digest[i] ?? 0);
   return n.toString(36).padStart(length, '0').slice(-length);
 }
 
 /** Smallest length in [min, max] whose birthday collision probability for n ids is at most maxProb. */
-export function adaptiveLength(n: number, min = MIN_HASH_LENGTH, max = MAX_HASH_LENGTH, maxProb = 0.25): number {
+export function adaptiveLength(
+  n: number,
+  min = MIN_HASH_LENGTH,
+  max = MAX_HASH_LENGTH,
+  maxProb = 0.25,
+): number {
   for (let len = min; len <= max; len++) {
     const space = 36 ** len;
     if (1 - Math.exp(-(n * n) / (2 * space)) <= maxProb) return len;

@@ -19,7 +19,12 @@ export type ImportFileSummary = ImportSummary & { file: string; lines: number };
 
 function customStatuses(store: BeadStore): string[] {
   const v = store.getConfig('status.custom');
-  return v === null ? [] : v.split(',').map((s) => s.trim().split(':')[0] ?? '').filter((s) => s !== '');
+  return v === null
+    ? []
+    : v
+        .split(',')
+        .map((s) => s.trim().split(':')[0] ?? '')
+        .filter((s) => s !== '');
 }
 
 /** Applies parsed records in one transaction, naming the line of a bead the store refuses. */
@@ -44,7 +49,9 @@ function apply(
   } catch (err) {
     if (err instanceof BeadsError && err.code !== 'import.bad_line') {
       const id = (err.details.id ?? err.details.from) as string | undefined;
-      const where = lines.find((l) => (l.record.kind === 'bead' ? l.record.bead.id : l.record.tombstone.id) === id);
+      const where = lines.find(
+        (l) => (l.record.kind === 'bead' ? l.record.bead.id : l.record.tombstone.id) === id,
+      );
       if (where) throw new ImportError(where.file ?? label, where.line, err.message, err);
       throw new ImportError(label, 0, err.message, err);
     }
@@ -53,7 +60,12 @@ function apply(
 }
 
 /** Imports JSONL text (all lines parsed first; then one transaction: all or nothing). */
-export function importText(store: BeadStore, text: string, label: string, options: ImportFileOptions): ImportFileSummary {
+export function importText(
+  store: BeadStore,
+  text: string,
+  label: string,
+  options: ImportFileOptions,
+): ImportFileSummary {
   const lines = parseJsonl(text, label, { customStatuses: customStatuses(store) });
   return apply(store, lines, label, options);
 }

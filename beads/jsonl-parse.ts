@@ -16,8 +16,23 @@ export interface ParseOptions {
   customStatuses?: readonly string[];
 }
 
-const DERIVED = new Set(['dependency_count', 'dependent_count', 'comment_count', 'content_hash', 'source_repo', 'parent']);
-const TIMESTAMP_FIELDS = ['created_at', 'updated_at', 'started_at', 'closed_at', 'due_at', 'defer_until', 'compacted_at'];
+const DERIVED = new Set([
+  'dependency_count',
+  'dependent_count',
+  'comment_count',
+  'content_hash',
+  'source_repo',
+  'parent',
+]);
+const TIMESTAMP_FIELDS = [
+  'created_at',
+  'updated_at',
+  'started_at',
+  'closed_at',
+  'due_at',
+  'defer_until',
+  'compacted_at',
+];
 const STRING_FIELDS = [
   'description',
   'design',
@@ -67,7 +82,11 @@ export function parseJsonl(text: string, file: string, options: ParseOptions = {
   for (let i = 0; i < lines.length; i++) {
     const raw = (lines[i] ?? '').replace(/\r$/, '');
     if (CONFLICT.test(raw)) {
-      throw new ImportError(file, i + 1, 'merge conflict markers: resolve the conflict (bd merge) before importing');
+      throw new ImportError(
+        file,
+        i + 1,
+        'merge conflict markers: resolve the conflict (bd merge) before importing',
+      );
     }
     if (raw.trim() === '') continue;
     const record = parseJsonlLine(raw, file, i + 1, options);
@@ -79,7 +98,12 @@ export function parseJsonl(text: string, file: string, options: ParseOptions = {
 }
 
 /** Parses one non-blank line. */
-export function parseJsonlLine(raw: string, file: string, line: number, options: ParseOptions = {}): JsonlRecord {
+export function parseJsonlLine(
+  raw: string,
+  file: string,
+  line: number,
+  options: ParseOptions = {},
+): JsonlRecord {
   const fail = (reason: string, cause?: unknown): never => {
     throw new ImportError(file, line, reason, cause);
   };
@@ -89,7 +113,8 @@ export function parseJsonlLine(raw: string, file: string, line: number, options:
   } catch (err) {
     fail(`invalid JSON (${(err as Error).message})`, err);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('a line must be a JSON object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    fail('a line must be a JSON object');
   const o = value as Record<string, unknown>;
   const id = o.id;
   if (typeof id !== 'string' || id.trim() === '') fail('missing "id"');
@@ -116,7 +141,9 @@ export function parseJsonlLine(raw: string, file: string, line: number, options:
   const status = o.status ?? 'open';
   const allowed = [...STATUSES, ...(options.customStatuses ?? [])];
   if (typeof status !== 'string' || !allowed.includes(status)) {
-    fail(`unknown status ${JSON.stringify(status)}: use one of ${allowed.join(', ')} (or declare it in status.custom)`);
+    fail(
+      `unknown status ${JSON.stringify(status)}: use one of ${allowed.join(', ')} (or declare it in status.custom)`,
+    );
   }
   const priority = o.priority ?? 2;
   if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > 4) {
@@ -140,7 +167,8 @@ export function parseJsonlLine(raw: string, file: string, line: number, options:
   const target = bead as unknown as Record<string, unknown>;
   const extra: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(o)) {
-    if (['id', 'title', 'status', 'priority', 'issue_type', 'created_at', 'updated_at'].includes(key)) continue;
+    if (['id', 'title', 'status', 'priority', 'issue_type', 'created_at', 'updated_at'].includes(key))
+      continue;
     if (DERIVED.has(key) || v === null || v === undefined) continue;
     if (TIMESTAMP_FIELDS.includes(key)) {
       if (v !== '') target[key] = ts(key, v);
@@ -148,7 +176,8 @@ export function parseJsonlLine(raw: string, file: string, line: number, options:
       if (typeof v !== 'string') fail(`"${key}" must be a string, got ${JSON.stringify(v)}`);
       if (v !== '') target[key] = v;
     } else if (NUMBER_FIELDS.includes(key)) {
-      if (typeof v !== 'number' || !Number.isFinite(v)) fail(`"${key}" must be a number, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        fail(`"${key}" must be a number, got ${JSON.stringify(v)}`);
       target[key] = v;
     } else if (BOOL_FIELDS.includes(key)) {
       if (typeof v !== 'boolean') fail(`"${key}" must be true or false, got ${JSON.stringify(v)}`);
@@ -158,7 +187,8 @@ export function parseJsonlLine(raw: string, file: string, line: number, options:
       if (m === null || typeof m !== 'object' || Array.isArray(m)) fail('"metadata" must be a JSON object');
       if (Object.keys(m as object).length > 0) bead.metadata = m as Record<string, unknown>;
     } else if (key === 'waiters') {
-      if (!Array.isArray(v) || v.some((w) => typeof w !== 'string')) fail('"waiters" must be an array of strings');
+      if (!Array.isArray(v) || v.some((w) => typeof w !== 'string'))
+        fail('"waiters" must be an array of strings');
       if ((v as unknown[]).length > 0) bead.waiters = v as string[];
     } else if (key === 'bonded_from') {
       if (!Array.isArray(v)) fail('"bonded_from" must be an array');
@@ -182,7 +212,13 @@ export function parseJsonlLine(raw: string, file: string, line: number, options:
   if (typeof o.parent === 'string' && o.parent !== '') {
     const deps = (bead.dependencies ??= []);
     if (!deps.some((d) => d.type === 'parent-child' && d.depends_on_id === o.parent)) {
-      deps.push({ issue_id: bead.id, depends_on_id: o.parent, type: 'parent-child', created_at: bead.created_at, created_by: '' });
+      deps.push({
+        issue_id: bead.id,
+        depends_on_id: o.parent,
+        type: 'parent-child',
+        created_at: bead.created_at,
+        created_by: '',
+      });
     }
   }
   if (bead.dependencies?.length === 0) delete bead.dependencies;
@@ -221,10 +257,18 @@ function dependency(
     issue_id: bead.id,
     depends_on_id: o.depends_on_id,
     type,
-    created_at: o.created_at === undefined || o.created_at === '' ? bead.created_at : ts('dependencies.created_at', o.created_at),
+    created_at:
+      o.created_at === undefined || o.created_at === ''
+        ? bead.created_at
+        : ts('dependencies.created_at', o.created_at),
     created_by: typeof o.created_by === 'string' ? o.created_by : '',
   };
-  const meta = typeof o.metadata === 'string' ? o.metadata : o.metadata === undefined ? '{}' : JSON.stringify(o.metadata);
+  const meta =
+    typeof o.metadata === 'string'
+      ? o.metadata
+      : o.metadata === undefined
+        ? '{}'
+        : JSON.stringify(o.metadata);
   if (meta !== '' && meta !== '{}') out.metadata = meta;
   if (typeof o.thread_id === 'string' && o.thread_id !== '') out.thread_id = o.thread_id;
   return out;
@@ -240,7 +284,8 @@ function comment(
   if (c === null || typeof c !== 'object') return fail(`comment ${n + 1} must be an object`);
   const o = c as Record<string, unknown>;
   if (typeof o.text !== 'string') return fail(`comment ${n + 1} has no "text"`);
-  const id = typeof o.id === 'number' || (typeof o.id === 'string' && o.id !== '') ? o.id : `${bead.id}-c${n + 1}`;
+  const id =
+    typeof o.id === 'number' || (typeof o.id === 'string' && o.id !== '') ? o.id : `${bead.id}-c${n + 1}`;
   return {
     id,
     issue_id: bead.id,
@@ -253,7 +298,12 @@ function comment(
 function addLegacyLinks(o: Record<string, unknown>, bead: Bead): void {
   for (const [field, type] of Object.entries(LEGACY_LINKS)) {
     const v = o[field];
-    const targets = typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+    const targets =
+      typeof v === 'string'
+        ? [v]
+        : Array.isArray(v)
+          ? v.filter((x): x is string => typeof x === 'string')
+          : [];
     for (const t of targets) {
       if (t === '') continue;
       const deps = (bead.dependencies ??= []);

@@ -59,7 +59,10 @@ const KNOWN = new Set<string>([...BEAD_KEY_ORDER, 'extra']);
 
 /** JSON.stringify with Go's escaping of <, >, & and U+2028/2029, so our lines diff cleanly with Beads'. */
 function goJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function isEmpty(v: unknown): boolean {
@@ -69,7 +72,7 @@ function isEmpty(v: unknown): boolean {
     v === '' ||
     v === false ||
     (Array.isArray(v) && v.length === 0) ||
-    (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0)
+    (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0)
   );
 }
 
@@ -90,7 +93,7 @@ function commentObject(c: Comment): Record<string, unknown> {
   return { id: c.id, issue_id: c.issue_id, author: c.author, text: c.text, created_at: c.created_at };
 }
 
-const byteCompare = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+const byteCompare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The bead as the ordered plain object that becomes its line. */
 export function beadObject(b: Bead): Record<string, unknown> {
@@ -100,14 +103,17 @@ export function beadObject(b: Bead): Record<string, unknown> {
     let v = src[key];
     if (key === 'labels' && Array.isArray(v)) v = [...(v as string[])].sort(byteCompare);
     if (key === 'dependencies' && Array.isArray(v)) {
-      v = [...(v as Dependency[])].sort((x, y) => byteCompare(x.depends_on_id, y.depends_on_id)).map(dependencyObject);
+      v = [...(v as Dependency[])]
+        .sort((x, y) => byteCompare(x.depends_on_id, y.depends_on_id))
+        .map(dependencyObject);
     }
     if (key === 'comments' && Array.isArray(v)) {
       v = [...(v as Comment[])]
         .sort((x, y) => byteCompare(x.created_at, y.created_at) || byteCompare(String(x.id), String(y.id)))
         .map(commentObject);
     }
-    if (key === 'priority' || key === 'title' || key === 'id' || key === 'status' || key === 'issue_type') out[key] = v;
+    if (key === 'priority' || key === 'title' || key === 'id' || key === 'status' || key === 'issue_type')
+      out[key] = v;
     else if (!isEmpty(v)) out[key] = v;
   }
   const extra: Record<string, unknown> = { ...(b.extra ?? {}) };
@@ -123,7 +129,12 @@ export function serializeBead(b: Bead): string {
 
 /** One canonical line for a tombstone, without the newline. */
 export function serializeTombstone(t: Tombstone): string {
-  const o: Record<string, unknown> = { id: t.id, status: 'tombstone', deleted_at: t.deleted_at, deleted_by: t.deleted_by };
+  const o: Record<string, unknown> = {
+    id: t.id,
+    status: 'tombstone',
+    deleted_at: t.deleted_at,
+    deleted_by: t.deleted_by,
+  };
   if (t.delete_reason) o.delete_reason = t.delete_reason;
   if (t.original_type) o.original_type = t.original_type;
   return goJson(o);

@@ -58,7 +58,10 @@ function mergeSet<T>(
 
 function comment(id: string, field: string, side: string, value: unknown, at: string): Comment {
   const text = `merge: kept ${field} from ${side}; the other side had: ${typeof value === 'string' ? value : JSON.stringify(value)}`;
-  const hash = createHash('sha256').update(`${id}\0${field}\0${stableJson(value)}`).digest('hex').slice(0, 12);
+  const hash = createHash('sha256')
+    .update(`${id}\0${field}\0${stableJson(value)}`)
+    .digest('hex')
+    .slice(0, 12);
   return { id: `merge-${hash}`, issue_id: id, author: 'bd-merge', text, created_at: at };
 }
 
@@ -67,11 +70,12 @@ export function mergeBeads(base: Bead | undefined, ours: Bead, theirs: Bead, not
   const b = flat(base);
   const o = flat(ours);
   const t = flat(theirs);
-  const oursLater = ms(ours.updated_at) > ms(theirs.updated_at)
-    ? true
-    : ms(ours.updated_at) < ms(theirs.updated_at)
-      ? false
-      : stableJson(o) >= stableJson(t);
+  const oursLater =
+    ms(ours.updated_at) > ms(theirs.updated_at)
+      ? true
+      : ms(ours.updated_at) < ms(theirs.updated_at)
+        ? false
+        : stableJson(o) >= stableJson(t);
   const merged: Record<string, unknown> = {};
   const lost: Comment[] = [];
   const updatedAt = ms(ours.updated_at) >= ms(theirs.updated_at) ? ours.updated_at : theirs.updated_at;
@@ -87,7 +91,8 @@ export function mergeBeads(base: Bead | undefined, ours: Bead, theirs: Bead, not
     else if (key === 'updated_at') v = updatedAt;
     else if (key === 'status') v = ov === 'closed' || tv === 'closed' ? 'closed' : oursLater ? ov : tv;
     else if (key === 'priority') v = Math.min(Number(ov), Number(tv));
-    else if (key === 'notes') v = [ov, tv].filter((x) => typeof x === 'string' && x !== '').join('\n\n---\n\n');
+    else if (key === 'notes')
+      v = [ov, tv].filter((x) => typeof x === 'string' && x !== '').join('\n\n---\n\n');
     else if (key === 'closed_at') v = ms(ov as string) >= ms(tv as string) ? ov : tv;
     else if (key === 'close_reason') v = ms(o.closed_at as string) >= ms(t.closed_at as string) ? ov : tv;
     else {
@@ -95,7 +100,11 @@ export function mergeBeads(base: Bead | undefined, ours: Bead, theirs: Bead, not
       const loser = oursLater ? tv : ov;
       if (loser !== undefined) {
         lost.push(comment(ours.id, key, oursLater ? 'ours' : 'theirs', loser, updatedAt));
-        notes.push({ id: ours.id, field: key, message: `both sides changed ${key}; kept the later edit, the other is in a comment` });
+        notes.push({
+          id: ours.id,
+          field: key,
+          message: `both sides changed ${key}; kept the later edit, the other is in a comment`,
+        });
       }
     }
     if (v !== undefined) merged[key] = v;
@@ -113,14 +122,16 @@ export function mergeBeads(base: Bead | undefined, ours: Bead, theirs: Bead, not
     (x) => x,
   ).sort();
   const depMap = (list: Dependency[] | undefined) => new Map((list ?? []).map((d) => [d.depends_on_id, d]));
-  const deps = mergeSet(depMap(base?.dependencies), depMap(ours.dependencies), depMap(theirs.dependencies), (x, y) =>
-    oursLater ? x : y,
+  const deps = mergeSet(
+    depMap(base?.dependencies),
+    depMap(ours.dependencies),
+    depMap(theirs.dependencies),
+    (x, y) => (oursLater ? x : y),
   );
   const comments = new Map<string, Comment>();
-  for (const c of [...(ours.comments ?? []), ...(theirs.comments ?? []), ...lost]) comments.set(String(c.id), c);
-  const extraKeys = new Set(
-    [base?.extra, ours.extra, theirs.extra].flatMap((e) => Object.keys(e ?? {})),
-  );
+  for (const c of [...(ours.comments ?? []), ...(theirs.comments ?? []), ...lost])
+    comments.set(String(c.id), c);
+  const extraKeys = new Set([base?.extra, ours.extra, theirs.extra].flatMap((e) => Object.keys(e ?? {})));
   const bead: Record<string, unknown> = {};
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(merged)) (extraKeys.has(k) ? extra : bead)[k] = v;
@@ -151,7 +162,7 @@ export function mergeRecords(
   const notes: MergeNote[] = [];
   const out: JsonlRecord[] = [];
   const ids = [...new Set([...B.keys(), ...O.keys(), ...T.keys()])].sort((a, b) =>
-    Buffer.compare(Buffer.from(a), Buffer.from(b)),
+    a < b ? -1 : a > b ? 1 : 0,
   );
   for (const id of ids) {
     const b = B.get(id);
@@ -180,7 +191,11 @@ export function mergeRecords(
       out.push({ kind: 'bead', bead: live });
     } else if (unchanged || (b?.kind === 'tombstone' && gone?.kind === 'tombstone')) {
       if (gone?.kind === 'tombstone') out.push(gone);
-    } else if (gone?.kind === 'tombstone' && ms(gone.tombstone.deleted_at) >= ms(live.updated_at) && b === undefined) {
+    } else if (
+      gone?.kind === 'tombstone' &&
+      ms(gone.tombstone.deleted_at) >= ms(live.updated_at) &&
+      b === undefined
+    ) {
       out.push(gone);
     } else {
       out.push({ kind: 'bead', bead: live });

@@ -59,8 +59,8 @@ const MIGRATIONS: readonly string[] = [
     is_blocked INTEGER NOT NULL DEFAULT 0,
     CHECK ((status = 'closed') = (closed_at IS NOT NULL))
   );
-  CREATE INDEX idx_issues_ready ON issues (is_blocked, status, priority, created_at);
-  CREATE INDEX idx_issues_status ON issues (status, priority);
+  CREATE INDEX idx_issues_ready ON issues (priority, created_at DESC, id)
+    WHERE is_blocked = 0 AND status IN ('open', 'in_progress') AND pinned = 0 AND ephemeral = 0;
   CREATE INDEX idx_issues_assignee ON issues (assignee);
   CREATE INDEX idx_issues_updated ON issues (updated_at);
   CREATE INDEX idx_issues_external_ref ON issues (external_ref) WHERE external_ref IS NOT NULL;
@@ -132,6 +132,8 @@ export function applyPragmas(db: Database, busyTimeoutMs: number, readonly: bool
     db.pragma('synchronous = NORMAL');
   }
   db.pragma('foreign_keys = ON');
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = MEMORY');
 }
 
 /** Brings the schema up to date, one migration per transaction. Returns the version before. */

@@ -22,7 +22,9 @@ function labelClauses(where: string[], params: unknown[], labels?: string[], lab
     params.push(label);
   }
   if (labelsAny && labelsAny.length > 0) {
-    where.push(`EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = i.id AND l.label IN (${inList(labelsAny)}))`);
+    where.push(
+      `EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = i.id AND l.label IN (${inList(labelsAny)}))`,
+    );
     params.push(...labelsAny);
   }
 }
@@ -105,6 +107,7 @@ export function listOrder(filter: ListFilter): string {
  * flag), not pinned, not a wisp, not an excluded type, not deferred and without a deferred parent.
  */
 export function readyWhere(options: ReadyOptions, nowIso: string, anyDeferred: boolean): Clause {
+  // These first terms repeat the partial index idx_issues_ready's WHERE, so SQLite can walk it in order.
   const where = [`i.is_blocked = 0`, `i.status IN ('open', 'in_progress')`, `i.pinned = 0`];
   const params: unknown[] = [];
   if (!options.include_ephemeral) where.push(`i.ephemeral = 0`);

@@ -72,9 +72,10 @@ export function beadToRow(b: Bead): Row {
     else if (TEXT_NOT_NULL.has(col)) row[col] = typeof v === 'string' ? v : '';
     else row[col] = v === undefined || v === '' ? null : v;
   }
-  const extra: Record<string, unknown> = { ...(b.extra ?? {}) };
-  for (const [k, v] of Object.entries(source)) if (!KNOWN_FIELDS.has(k)) extra[k] = v;
-  row.extra = Object.keys(extra).length > 0 ? JSON.stringify(extra) : null;
+  let extra: Record<string, unknown> | null =
+    b.extra && Object.keys(b.extra).length > 0 ? { ...b.extra } : null;
+  for (const k in source) if (!KNOWN_FIELDS.has(k)) (extra ??= {})[k] = source[k];
+  row.extra = extra === null ? null : JSON.stringify(extra);
   return row;
 }
 

@@ -18,7 +18,14 @@ import { childDepth, childNumber, generateHashId, MAX_CHILD_DEPTH } from './ids.
 import { applyPragmas, migrate } from './schema.js';
 import { listOrder, listWhere, readyOrder, readyWhere } from './store-queries.js';
 import type { Row } from './store-rows.js';
-import { BEAD_COLUMNS, beadToRow, rowToBead, rowToComment, rowToDependency, stableJson } from './store-rows.js';
+import {
+  BEAD_COLUMNS,
+  beadToRow,
+  rowToBead,
+  rowToComment,
+  rowToDependency,
+  stableJson,
+} from './store-rows.js';
 import type {
   BeadStore,
   BlockedBead,
@@ -35,7 +42,16 @@ import type {
   UpdateInput,
 } from './store.types.js';
 import { formatTimestamp } from './time.js';
-import type { Bead, BeadEvent, Comment, Dependency, DepType, JsonlRecord, Status, Tombstone } from './types.js';
+import type {
+  Bead,
+  BeadEvent,
+  Comment,
+  Dependency,
+  DepType,
+  JsonlRecord,
+  Status,
+  Tombstone,
+} from './types.js';
 import {
   checkDepType,
   checkEstimate,
@@ -49,6 +65,7 @@ import {
 } from './validate.js';
 
 const BLOCKING = new Set(['blocks', 'conditional-blocks']);
+const ROW_COLUMNS: readonly string[] = [...BEAD_COLUMNS, 'extra'];
 const CHUNK = 500;
 
 /** The Beads store on one SQLite file: the single implementation of `BeadStore`. */
@@ -61,6 +78,8 @@ export class SqliteBeadStore implements BeadStore {
   private readonly stmts = new Map<string, Statement>();
   private topLevelCount: number;
   private commentSeq = 0;
+  private configCache: Map<string, string> | null = null;
+  private configVersion = -1;
 
   private constructor(db: Database, path: string, options: OpenOptions) {
     this.db = db;
@@ -77,7 +96,10 @@ export class SqliteBeadStore implements BeadStore {
   static create(dbPath: string, prefix: string, options: OpenOptions = {}): SqliteBeadStore {
     checkPrefix(prefix);
     if (existsSync(dbPath)) {
-      throw new BeadsError('store.exists', `a store already exists at ${dbPath}: open it instead of creating it`);
+      throw new BeadsError(
+        'store.exists',
+        `a store already exists at ${dbPath}: open it instead of creating it`,
+      );
     }
     const db = new BetterSqlite3(dbPath);
     applyPragmas(db, options.busyTimeoutMs ?? 30_000, false);
@@ -120,14 +142,20 @@ export class SqliteBeadStore implements BeadStore {
   // ---------------------------------------------------------------- config
 
   getConfig(key: string): string | null {
-    return (this.stmt(`SELECT value FROM config WHERE key = ?`).pluck().get(key) as string | undefined) ?? null;
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    if (this.configCache === null || version !== this.configVersion) {
+      const rows = this.stmt(`SELECT key, value FROM config`).all() as Array<{ key: string; value: string }>;
+      this.configCache = new Map(rows.map((r) => [r.key, r.value]));
+      this.configVersion = version;
+    }
+    return this.configCache.get(key) ?? null;
   }
 
   setConfig(key: string, value: string): void {
-    this.stmt(`INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(
-      key,
-      value,
-    );
+    this.configCache = null;
+    this.stmt(
+      `INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    ).run(key, value);
   }
 
   getMeta(key: string): string | null {
@@ -135,10 +163,9 @@ export class SqliteBeadStore implements BeadStore {
   }
 
   setMeta(key: string, value: string): void {
-    this.stmt(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(
-      key,
-      value,
-    );
+    this.stmt(
+      `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    ).run(key, value);
   }
 
   // ---------------------------------------------------------------- reads
@@ -181,7 +208,10 @@ export class SqliteBeadStore implements BeadStore {
 
   count(filter: ListFilter = {}): number {
     const where = listWhere(filter);
-    return this.db.prepare(`SELECT count(*) FROM issues i WHERE ${where.sql}`).pluck().get(...where.params) as number;
+    return this.db
+      .prepare(`SELECT count(*) FROM issues i WHERE ${where.sql}`)
+      .pluck()
+      .get(...where.params) as number;
   }
 
   countBy(
@@ -198,18 +228,24 @@ export class SqliteBeadStore implements BeadStore {
 
   ready(options: ReadyOptions = {}): Bead[] {
     const nowIso = formatTimestamp(this.now());
-    const anyDeferred = this.stmt(`SELECT 1 FROM issues WHERE defer_until > ? LIMIT 1`).get(nowIso) !== undefined;
+    const anyDeferred =
+      this.stmt(`SELECT 1 FROM issues WHERE defer_until > ? LIMIT 1`).get(nowIso) !== undefined;
     const where = readyWhere(options, nowIso, anyDeferred);
     const cutoff = formatTimestamp(new Date(this.now().getTime() - 48 * 3600_000));
     const order = readyOrder(options.sort, cutoff);
     const rows = this.db
-      .prepare(`SELECT i.* FROM issues i WHERE ${where.sql} ORDER BY ${order.sql} LIMIT ?`)
+      .prepare(
+        `SELECT i.* FROM issues i ${options.include_ephemeral ? '' : 'INDEXED BY idx_issues_ready'} WHERE ${where.sql} ORDER BY ${order.sql} LIMIT ?`,
+      )
       .all(...where.params, ...order.params, options.limit ?? 100) as Row[];
     return this.attach(rows.map(rowToBead), false);
   }
 
   blocked(options: { parent?: string } = {}): BlockedBead[] {
-    const where = listWhere({ status: 'all', ...(options.parent !== undefined ? { parent: options.parent } : {}) });
+    const where = listWhere({
+      status: 'all',
+      ...(options.parent !== undefined ? { parent: options.parent } : {}),
+    });
     const beads = this.selectBeads(
       `${where.sql} AND i.status NOT IN ('closed', 'pinned') AND i.pinned = 0 AND (i.status IN ('blocked', 'deferred') OR i.is_blocked = 1)`,
       where.params,
@@ -234,12 +270,20 @@ export class SqliteBeadStore implements BeadStore {
 
   statistics(): StoreStatistics {
     const by = new Map(
-      (this.stmt(`SELECT status, count(*) AS n FROM issues WHERE ephemeral = 0 GROUP BY status`).all() as Array<{
-        status: string;
-        n: number;
-      }>).map((r) => [r.status, r.n]),
+      (
+        this.stmt(
+          `SELECT status, count(*) AS n FROM issues WHERE ephemeral = 0 GROUP BY status`,
+        ).all() as Array<{
+          status: string;
+          n: number;
+        }>
+      ).map((r) => [r.status, r.n]),
     );
-    const one = (sql: string, ...params: unknown[]) => (this.db.prepare(sql).pluck().get(...params) as number) ?? 0;
+    const one = (sql: string, ...params: unknown[]) =>
+      (this.db
+        .prepare(sql)
+        .pluck()
+        .get(...params) as number) ?? 0;
     const lead = this.db
       .prepare(
         `SELECT avg((julianday(closed_at) - julianday(created_at)) * 24) FROM issues WHERE status = 'closed' AND ephemeral = 0`,
@@ -275,12 +319,18 @@ export class SqliteBeadStore implements BeadStore {
     const rows = (
       type === undefined
         ? this.stmt(`SELECT * FROM dependencies WHERE ${col} = ? ORDER BY ${other}`).all(id)
-        : this.stmt(`SELECT * FROM dependencies WHERE ${col} = ? AND type = ? ORDER BY ${other}`).all(id, type)
+        : this.stmt(`SELECT * FROM dependencies WHERE ${col} = ? AND type = ? ORDER BY ${other}`).all(
+            id,
+            type,
+          )
     ) as Row[];
     return rows.map(rowToDependency);
   }
 
-  depTree(id: string, options: { direction?: 'down' | 'up'; maxDepth?: number; type?: DepType } = {}): TreeNode[] {
+  depTree(
+    id: string,
+    options: { direction?: 'down' | 'up'; maxDepth?: number; type?: DepType } = {},
+  ): TreeNode[] {
     const root = this.requireBead(id);
     const direction = options.direction ?? 'down';
     const maxDepth = options.maxDepth ?? 50;
@@ -318,7 +368,9 @@ export class SqliteBeadStore implements BeadStore {
   }
 
   labels(id: string): string[] {
-    return this.stmt(`SELECT label FROM labels WHERE issue_id = ? ORDER BY label`).pluck().all(id) as string[];
+    return this.stmt(`SELECT label FROM labels WHERE issue_id = ? ORDER BY label`)
+      .pluck()
+      .all(id) as string[];
   }
 
   allLabels(): Array<{ label: string; count: number }> {
@@ -328,13 +380,16 @@ export class SqliteBeadStore implements BeadStore {
   }
 
   comments(id: string): Comment[] {
-    return (this.stmt(`SELECT * FROM comments WHERE issue_id = ? ORDER BY created_at, id`).all(id) as Row[]).map(
-      rowToComment,
-    );
+    return (
+      this.stmt(`SELECT * FROM comments WHERE issue_id = ? ORDER BY created_at, id`).all(id) as Row[]
+    ).map(rowToComment);
   }
 
   events(id: string, limit = 1000): BeadEvent[] {
-    const rows = this.stmt(`SELECT * FROM events WHERE issue_id = ? ORDER BY id LIMIT ?`).all(id, limit) as Row[];
+    const rows = this.stmt(`SELECT * FROM events WHERE issue_id = ? ORDER BY id LIMIT ?`).all(
+      id,
+      limit,
+    ) as Row[];
     return rows.map((r) => {
       const e: BeadEvent = {
         id: r.id as number,
@@ -365,7 +420,10 @@ export class SqliteBeadStore implements BeadStore {
       const labels = [...new Set((input.labels ?? []).map(checkLabel))];
       const deps = (input.deps ?? []).map((d) => ({ type: checkDepType(d.type), id: d.id }));
       const parent = input.parent === undefined ? null : this.resolveId(input.parent);
-      const targets = deps.map((d) => ({ type: d.type, id: d.id.startsWith('external:') ? d.id : this.resolveId(d.id) }));
+      const targets = deps.map((d) => ({
+        type: d.type,
+        id: d.id.startsWith('external:') ? d.id : this.resolveId(d.id),
+      }));
 
       const id = this.newId(input, parent, actor, now);
       const bead: Bead = {
@@ -402,18 +460,23 @@ export class SqliteBeadStore implements BeadStore {
       if (status === 'in_progress') bead.started_at = ts;
       if (status === 'closed') bead.closed_at = ts;
       this.insertRow(bead);
-      for (const label of labels) this.stmt(`INSERT INTO labels (issue_id, label) VALUES (?, ?)`).run(id, label);
+      for (const label of labels)
+        this.stmt(`INSERT INTO labels (issue_id, label) VALUES (?, ?)`).run(id, label);
       if (parent !== null) this.insertEdge(id, parent, 'parent-child', actor, ts, '{}', '');
       for (const d of targets) {
-        if (d.id === id) throw new ValidationError(`a bead cannot depend on itself (${id})`, { field: 'deps' });
+        if (d.id === id)
+          throw new ValidationError(`a bead cannot depend on itself (${id})`, { field: 'deps' });
         this.checkNoCycle(id, d.id, d.type);
         this.insertEdge(id, d.id, d.type, actor, ts, '{}', '');
       }
-      this.blockedIndex.refresh([id]);
+      if (parent !== null || targets.length > 0) this.blockedIndex.refresh([id]);
       this.event(id, 'created', actor, null, null, null);
       this.markDirty(id);
       if (childDepth(id) === 0) this.topLevelCount++;
-      return this.requireBead(id);
+      if (parent !== null || targets.length > 0) return this.requireBead(id);
+      const created = rowToBead(beadToRow(bead));
+      if (labels.length > 0) created.labels = [...labels].sort();
+      return created;
     });
   }
 
@@ -436,11 +499,16 @@ export class SqliteBeadStore implements BeadStore {
         set('notes', base === '' ? input.append_notes : `${base}\n${input.append_notes}`);
       }
       if (input.priority !== undefined) set('priority', checkPriority(input.priority, old.id));
-      if (input.issue_type !== undefined) set('issue_type', checkIssueType(input.issue_type, this.customList('types.custom')));
+      if (input.issue_type !== undefined)
+        set('issue_type', checkIssueType(input.issue_type, this.customList('types.custom')));
       if (input.estimated_minutes !== undefined) {
-        set('estimated_minutes', input.estimated_minutes === null ? null : checkEstimate(input.estimated_minutes));
+        set(
+          'estimated_minutes',
+          input.estimated_minutes === null ? null : checkEstimate(input.estimated_minutes),
+        );
       }
-      if (input.metadata !== undefined) set('metadata', input.metadata === null ? null : checkMetadata(input.metadata));
+      if (input.metadata !== undefined)
+        set('metadata', input.metadata === null ? null : checkMetadata(input.metadata));
       for (const f of ['spec_id', 'assignee', 'owner', 'due_at', 'defer_until', 'external_ref'] as const) {
         if (input[f] !== undefined) set(f, input[f]);
       }
@@ -507,13 +575,23 @@ export class SqliteBeadStore implements BeadStore {
     return this.transaction(() => {
       const old = this.requireBead(this.resolveId(id));
       if (old.status !== 'closed') {
-        throw new GuardError('bead.not_closed', `${old.id} is ${old.status}, not closed: only closed beads can be reopened`, {
-          id: old.id,
-          status: old.status,
-        });
+        throw new GuardError(
+          'bead.not_closed',
+          `${old.id} is ${old.status}, not closed: only closed beads can be reopened`,
+          {
+            id: old.id,
+            status: old.status,
+          },
+        );
       }
       const ts = formatTimestamp(this.now());
-      this.writeColumns(old.id, { status: 'open', closed_at: null, close_reason: null, closed_by_session: null, updated_at: ts });
+      this.writeColumns(old.id, {
+        status: 'open',
+        closed_at: null,
+        close_reason: null,
+        closed_by_session: null,
+        updated_at: ts,
+      });
       this.event(old.id, 'reopened', actor, 'closed', 'open', reason ?? null);
       this.blockedIndex.refresh(this.blockedIndex.affectedByStatus(old.id));
       this.markDirty(old.id);
@@ -532,7 +610,8 @@ export class SqliteBeadStore implements BeadStore {
       if (info.changes === 0) {
         const now = this.requireBead(resolved);
         if (now.status === 'in_progress' && now.assignee === actor) return now;
-        if (now.assignee !== undefined && now.assignee !== actor) throw new AlreadyClaimedError(resolved, now.assignee);
+        if (now.assignee !== undefined && now.assignee !== actor)
+          throw new AlreadyClaimedError(resolved, now.assignee);
         throw new NotClaimableError(resolved, now.status);
       }
       this.event(resolved, 'claimed', actor, 'open', 'in_progress', null);
@@ -561,7 +640,12 @@ export class SqliteBeadStore implements BeadStore {
       const affected = this.blockedIndex.affectedByStatus(old.id).filter((x) => x !== old.id);
       this.stmt(`DELETE FROM dependencies WHERE depends_on_id = ?`).run(old.id);
       this.stmt(`DELETE FROM issues WHERE id = ?`).run(old.id);
-      const tomb: Tombstone = { id: old.id, deleted_at: ts, deleted_by: actor, original_type: old.issue_type };
+      const tomb: Tombstone = {
+        id: old.id,
+        deleted_at: ts,
+        deleted_by: actor,
+        original_type: old.issue_type,
+      };
       if (reason !== undefined) tomb.delete_reason = reason;
       this.stmt(
         `INSERT OR REPLACE INTO tombstones (id, deleted_at, deleted_by, delete_reason, original_type) VALUES (?, ?, ?, ?, ?)`,
@@ -585,17 +669,21 @@ export class SqliteBeadStore implements BeadStore {
       checkDepType(type);
       const from = this.resolveId(issueId);
       const to = dependsOnId.startsWith('external:') ? dependsOnId : this.resolveId(dependsOnId);
-      if (from === to) throw new ValidationError(`a bead cannot depend on itself (${from})`, { field: 'depends_on_id' });
+      if (from === to)
+        throw new ValidationError(`a bead cannot depend on itself (${from})`, { field: 'depends_on_id' });
       const metadata = extra.metadata ?? '{}';
       try {
         checkMetadata(JSON.parse(metadata));
       } catch {
-        throw new ValidationError(`dependency metadata must be a JSON object, got ${metadata}`, { field: 'metadata' });
+        throw new ValidationError(`dependency metadata must be a JSON object, got ${metadata}`, {
+          field: 'metadata',
+        });
       }
       if (type === 'waits-for') waitsForGate(metadata);
-      const existing = this.stmt(`SELECT * FROM dependencies WHERE issue_id = ? AND depends_on_id = ?`).get(from, to) as
-        | Row
-        | undefined;
+      const existing = this.stmt(`SELECT * FROM dependencies WHERE issue_id = ? AND depends_on_id = ?`).get(
+        from,
+        to,
+      ) as Row | undefined;
       if (existing) {
         if (existing.type === type) return rowToDependency(existing);
         throw new ValidationError(
@@ -610,21 +698,33 @@ export class SqliteBeadStore implements BeadStore {
       this.event(from, 'dependency_added', actor, null, JSON.stringify({ depends_on_id: to, type }), null);
       this.blockedIndex.refresh(this.blockedIndex.affectedByEdge(from, to, type));
       this.markDirty(from);
-      return rowToDependency(this.stmt(`SELECT * FROM dependencies WHERE issue_id = ? AND depends_on_id = ?`).get(from, to) as Row);
+      return rowToDependency(
+        this.stmt(`SELECT * FROM dependencies WHERE issue_id = ? AND depends_on_id = ?`).get(from, to) as Row,
+      );
     });
   }
 
   removeDependency(issueId: string, dependsOnId: string, actor: string): boolean {
     return this.transaction(() => {
       const from = this.resolveId(issueId);
-      const to = dependsOnId.startsWith('external:') || this.exists(dependsOnId) ? dependsOnId : this.resolveId(dependsOnId);
-      const existing = this.stmt(`SELECT type FROM dependencies WHERE issue_id = ? AND depends_on_id = ?`).pluck().get(from, to) as
-        | string
-        | undefined;
+      const to =
+        dependsOnId.startsWith('external:') || this.exists(dependsOnId)
+          ? dependsOnId
+          : this.resolveId(dependsOnId);
+      const existing = this.stmt(`SELECT type FROM dependencies WHERE issue_id = ? AND depends_on_id = ?`)
+        .pluck()
+        .get(from, to) as string | undefined;
       if (existing === undefined) return false;
       this.stmt(`DELETE FROM dependencies WHERE issue_id = ? AND depends_on_id = ?`).run(from, to);
       this.writeColumns(from, { updated_at: formatTimestamp(this.now()) });
-      this.event(from, 'dependency_removed', actor, JSON.stringify({ depends_on_id: to, type: existing }), null, null);
+      this.event(
+        from,
+        'dependency_removed',
+        actor,
+        JSON.stringify({ depends_on_id: to, type: existing }),
+        null,
+        null,
+      );
       this.blockedIndex.refresh(this.blockedIndex.affectedByEdge(from, to, existing));
       this.markDirty(from);
       return true;
@@ -635,7 +735,10 @@ export class SqliteBeadStore implements BeadStore {
     return this.transaction(() => {
       const resolved = this.resolveId(id);
       checkLabel(label);
-      const info = this.stmt(`INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)`).run(resolved, label);
+      const info = this.stmt(`INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)`).run(
+        resolved,
+        label,
+      );
       if (info.changes === 0) return false;
       this.touch(resolved, 'label_added', actor, label);
       return true;
@@ -689,11 +792,17 @@ export class SqliteBeadStore implements BeadStore {
     const beads = this.selectBeads(where, params, 'i.id', undefined, true);
     const tombRows = (
       options.ids
-        ? this.stmt(`SELECT * FROM tombstones WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`).all(JSON.stringify(options.ids))
+        ? this.stmt(`SELECT * FROM tombstones WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`).all(
+            JSON.stringify(options.ids),
+          )
         : this.stmt(`SELECT * FROM tombstones ORDER BY id`).all()
     ) as Row[];
     const tombstones = tombRows.map((r) => {
-      const t: Tombstone = { id: r.id as string, deleted_at: r.deleted_at as string, deleted_by: r.deleted_by as string };
+      const t: Tombstone = {
+        id: r.id as string,
+        deleted_at: r.deleted_at as string,
+        deleted_by: r.deleted_by as string,
+      };
       if (r.delete_reason != null) t.delete_reason = r.delete_reason as string;
       if (r.original_type != null) t.original_type = r.original_type as string;
       return t;
@@ -703,7 +812,14 @@ export class SqliteBeadStore implements BeadStore {
 
   importRecords(records: readonly JsonlRecord[], options: ImportOptions): ImportSummary {
     return this.transaction(() => {
-      const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0, skipped: 0, deleted: 0, ids: [] };
+      const summary: ImportSummary = {
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        skipped: 0,
+        deleted: 0,
+        ids: [],
+      };
       const customStatuses = this.customList('status.custom');
       const ts = formatTimestamp(this.now());
       const touched: string[] = [];
@@ -723,12 +839,16 @@ export class SqliteBeadStore implements BeadStore {
         checkStatus(bead.status, customStatuses, bead.id);
         if (bead.estimated_minutes !== undefined) checkEstimate(bead.estimated_minutes);
         if ((bead.status === 'closed') !== (bead.closed_at !== undefined)) {
-          throw new ValidationError(`closed_at must be set if and only if the status is closed (${bead.id})`, {
-            id: bead.id,
-            field: 'closed_at',
-          });
+          throw new ValidationError(
+            `closed_at must be set if and only if the status is closed (${bead.id})`,
+            {
+              id: bead.id,
+              field: 'closed_at',
+            },
+          );
         }
-        const tomb = this.stmt(`SELECT deleted_at FROM tombstones WHERE id = ?`).pluck().get(bead.id) as string | undefined;
+        const tomb = this.stmt(`SELECT deleted_at FROM tombstones WHERE id = ?`).pluck().get(bead.id) as
+          string | undefined;
         if (tomb !== undefined) {
           if (Date.parse(bead.updated_at) <= Date.parse(tomb) && !options.force) {
             summary.skipped++;
@@ -740,8 +860,9 @@ export class SqliteBeadStore implements BeadStore {
         if (existing === null) {
           this.writeImported(bead, false);
           summary.created++;
-          this.event(bead.id, 'created', options.actor, null, null, 'import');
-        } else if (stableJson(comparable(existing)) === stableJson(comparable(mergeComments(bead, existing)))) {
+        } else if (
+          stableJson(comparable(existing)) === stableJson(comparable(mergeComments(bead, existing)))
+        ) {
           summary.unchanged++;
           continue;
         } else if (!options.force && Date.parse(bead.updated_at) < Date.parse(existing.updated_at)) {
@@ -750,7 +871,7 @@ export class SqliteBeadStore implements BeadStore {
         } else {
           this.writeImported(bead, true);
           summary.updated++;
-          this.event(bead.id, 'updated', options.actor, null, null, 'import');
+          this.event(bead.id, 'updated', options.actor, JSON.stringify(existing), null, 'import');
         }
         touched.push(bead.id);
         summary.ids.push(bead.id);
@@ -758,14 +879,23 @@ export class SqliteBeadStore implements BeadStore {
       for (const e of options.events ?? []) {
         this.stmt(
           `INSERT INTO events (issue_id, event_type, actor, old_value, new_value, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        ).run(e.issue_id, e.event_type, e.actor, e.old_value ?? null, e.new_value ?? null, e.comment ?? null, e.created_at ?? ts);
+        ).run(
+          e.issue_id,
+          e.event_type,
+          e.actor,
+          e.old_value ?? null,
+          e.new_value ?? null,
+          e.comment ?? null,
+          e.created_at ?? ts,
+        );
       }
       if (touched.length > 0) {
         const cycle = this.cycles()[0];
-        if (cycle) throw new CycleError(cycle[0] as string, cycle[1] as string, [...cycle, cycle[0] as string]);
+        if (cycle)
+          throw new CycleError(cycle[0] as string, cycle[1] as string, [...cycle, cycle[0] as string]);
         recomputeAllBlocked(this.db);
         this.topLevelCount = this.countTopLevel();
-        for (const id of touched) this.markDirty(id);
+        this.markDirtyMany(touched);
       }
       return summary;
     });
@@ -813,7 +943,12 @@ export class SqliteBeadStore implements BeadStore {
 
   private customList(key: string): string[] {
     const v = this.getConfig(key);
-    return v === null ? [] : v.split(',').map((s) => s.trim().split(':')[0] ?? '').filter((s) => s !== '');
+    return v === null
+      ? []
+      : v
+          .split(',')
+          .map((s) => s.trim().split(':')[0] ?? '')
+          .filter((s) => s !== '');
   }
 
   private countTopLevel(): number {
@@ -827,24 +962,31 @@ export class SqliteBeadStore implements BeadStore {
       this.exists(id) || this.stmt(`SELECT 1 FROM tombstones WHERE id = ?`).get(id) !== undefined;
     if (input.id !== undefined) {
       const id = input.id.trim();
-      if (!/^[A-Za-z0-9][A-Za-z0-9._:-]*$/.test(id)) throw new ValidationError(`invalid id "${id}"`, { field: 'id' });
+      if (!/^[A-Za-z0-9][A-Za-z0-9._:-]*$/.test(id))
+        throw new ValidationError(`invalid id "${id}"`, { field: 'id' });
       if (!id.startsWith(`${this.prefix}-`) && input.force !== true) {
-        throw new ValidationError(`id "${id}" does not start with the prefix "${this.prefix}-": pass --force to use it anyway`, {
-          field: 'id',
-        });
+        throw new ValidationError(
+          `id "${id}" does not start with the prefix "${this.prefix}-": pass --force to use it anyway`,
+          {
+            field: 'id',
+          },
+        );
       }
       if (taken(id)) throw new ValidationError(`id "${id}" is already taken`, { field: 'id', value: id });
       return id;
     }
     if (parent !== null) {
       if (childDepth(parent) >= MAX_CHILD_DEPTH) {
-        throw new ValidationError(`${parent} is already ${MAX_CHILD_DEPTH} levels deep: children cannot go deeper`, {
-          field: 'parent',
-        });
+        throw new ValidationError(
+          `${parent} is already ${MAX_CHILD_DEPTH} levels deep: children cannot go deeper`,
+          {
+            field: 'parent',
+          },
+        );
       }
-      const counter = (this.stmt(`SELECT last_child FROM child_counters WHERE parent_id = ?`).pluck().get(parent) as
-        | number
-        | undefined) ?? 0;
+      const counter =
+        (this.stmt(`SELECT last_child FROM child_counters WHERE parent_id = ?`).pluck().get(parent) as
+          number | undefined) ?? 0;
       const existing = this.stmt(`SELECT id FROM issues WHERE id LIKE ? ESCAPE '\\'`)
         .pluck()
         .all(`${parent.replace(/[\\%_]/g, (c) => `\\${c}`)}.%`) as string[];
@@ -864,41 +1006,89 @@ export class SqliteBeadStore implements BeadStore {
       this.topLevelCount,
       taken,
     );
-    if (id === null) throw new BeadsError('id.exhausted', 'could not find a free id after every length and nonce: try again');
+    if (id === null)
+      throw new BeadsError(
+        'id.exhausted',
+        'could not find a free id after every length and nonce: try again',
+      );
     return id;
   }
 
-  private insertRow(bead: Bead): void {
-    const row = beadToRow(bead);
-    const cols = [...BEAD_COLUMNS, 'extra'];
-    this.stmt(`INSERT INTO issues (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`).run(row);
+  private insertRow(bead: Bead, row: Row = beadToRow(bead)): void {
+    this.stmt(
+      `INSERT INTO issues (${ROW_COLUMNS.join(', ')}) VALUES (${ROW_COLUMNS.map(() => '?').join(', ')})`,
+    ).run(ROW_COLUMNS.map((c) => row[c]));
   }
 
   private writeColumns(id: string, changes: Record<string, unknown>): void {
-    const row = beadToRow({ id, title: 'x', status: 'open', priority: 0, issue_type: 'task', created_at: '', updated_at: '', ...(changes as object) } as Bead);
+    const row = beadToRow({
+      id,
+      title: 'x',
+      status: 'open',
+      priority: 0,
+      issue_type: 'task',
+      created_at: '',
+      updated_at: '',
+      ...(changes as object),
+    });
     const keys = Object.keys(changes);
-    const values = keys.map((k) => (changes[k] === null ? (['description', 'design', 'acceptance_criteria', 'notes'].includes(k) ? '' : null) : row[k]));
+    const values = keys.map((k) =>
+      changes[k] === null
+        ? ['description', 'design', 'acceptance_criteria', 'notes'].includes(k)
+          ? ''
+          : null
+        : row[k],
+    );
     this.stmt(`UPDATE issues SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...values, id);
   }
 
-  private insertEdge(from: string, to: string, type: string, actor: string, ts: string, metadata: string, threadId: string): void {
+  private insertEdge(
+    from: string,
+    to: string,
+    type: string,
+    actor: string,
+    ts: string,
+    metadata: string,
+    threadId: string,
+  ): void {
     this.stmt(
       `INSERT INTO dependencies (issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ).run(from, to, type, ts, actor, metadata, threadId);
   }
 
-  private event(id: string, type: string, actor: string, oldValue: string | null, newValue: string | null, comment: string | null): void {
+  private event(
+    id: string,
+    type: string,
+    actor: string,
+    oldValue: string | null,
+    newValue: string | null,
+    comment: string | null,
+  ): void {
     this.stmt(
       `INSERT INTO events (issue_id, event_type, actor, old_value, new_value, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ).run(id, type, actor, oldValue, newValue, comment, formatTimestamp(this.now()));
   }
 
   private markDirty(id: string): void {
-    const seq = Number(this.getMeta('dirty_seq') ?? '0') + 1;
-    this.setMeta('dirty_seq', String(seq));
+    const seq = this.stmt(
+      `INSERT INTO meta (key, value) VALUES ('dirty_seq', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value`,
+    )
+      .pluck()
+      .get() as number;
     this.stmt(
       `INSERT INTO dirty_issues (issue_id, seq) VALUES (?, ?) ON CONFLICT (issue_id) DO UPDATE SET seq = excluded.seq`,
     ).run(id, seq);
+  }
+
+  private markDirtyMany(ids: readonly string[]): void {
+    const seq = this.stmt(
+      `INSERT INTO meta (key, value) VALUES ('dirty_seq', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value`,
+    )
+      .pluck()
+      .get() as number;
+    this.stmt(
+      `INSERT INTO dirty_issues (issue_id, seq) SELECT value, ? FROM json_each(?) WHERE true ON CONFLICT (issue_id) DO UPDATE SET seq = excluded.seq`,
+    ).run(seq, JSON.stringify(ids));
   }
 
   private touch(id: string, eventType: string, actor: string, value: string): void {
@@ -909,15 +1099,23 @@ export class SqliteBeadStore implements BeadStore {
 
   private closeGuards(bead: Bead, force: boolean): void {
     if (bead.status === 'closed') {
-      throw new GuardError('bead.already_closed', `${bead.id} is already closed: reopen it first if it needs more work`, {
-        id: bead.id,
-      });
+      throw new GuardError(
+        'bead.already_closed',
+        `${bead.id} is already closed: reopen it first if it needs more work`,
+        {
+          id: bead.id,
+        },
+      );
     }
     if (force) return;
     if (bead.status === 'pinned' || bead.pinned === true) {
-      throw new GuardError('bead.pinned', `${bead.id} is pinned: pinned beads are context, not work (use --force to close it)`, {
-        id: bead.id,
-      });
+      throw new GuardError(
+        'bead.pinned',
+        `${bead.id} is pinned: pinned beads are context, not work (use --force to close it)`,
+        {
+          id: bead.id,
+        },
+      );
     }
     const blockers = this.stmt(
       `SELECT d.depends_on_id FROM dependencies d LEFT JOIN issues b ON b.id = d.depends_on_id
@@ -973,14 +1171,17 @@ export class SqliteBeadStore implements BeadStore {
   }
 
   private reparent(id: string, parent: string | null, actor: string, ts: string): boolean {
-    const current = this.stmt(`SELECT depends_on_id FROM dependencies WHERE issue_id = ? AND type = 'parent-child'`)
+    const current = this.stmt(
+      `SELECT depends_on_id FROM dependencies WHERE issue_id = ? AND type = 'parent-child'`,
+    )
       .pluck()
       .all(id) as string[];
     const target = parent === null ? null : this.resolveId(parent);
     if (target !== null && current.length === 1 && current[0] === target) return false;
     if (target === null && current.length === 0) return false;
     if (target !== null) {
-      if (target === id) throw new ValidationError(`a bead cannot be its own parent (${id})`, { field: 'parent' });
+      if (target === id)
+        throw new ValidationError(`a bead cannot be its own parent (${id})`, { field: 'parent' });
       this.checkNoCycle(id, target, 'parent-child');
     }
     this.stmt(`DELETE FROM dependencies WHERE issue_id = ? AND type = 'parent-child'`).run(id);
@@ -988,7 +1189,14 @@ export class SqliteBeadStore implements BeadStore {
       this.stmt(`DELETE FROM dependencies WHERE issue_id = ? AND depends_on_id = ?`).run(id, target);
       this.insertEdge(id, target, 'parent-child', actor, ts, '{}', '');
     }
-    this.event(id, 'updated', actor, JSON.stringify({ parent: current }), JSON.stringify({ parent: target }), null);
+    this.event(
+      id,
+      'updated',
+      actor,
+      JSON.stringify({ parent: current }),
+      JSON.stringify({ parent: target }),
+      null,
+    );
     const affected = [id];
     for (const p of [...current, ...(target === null ? [] : [target])]) {
       affected.push(...this.blockedIndex.affectedByEdge(id, p, 'parent-child'));
@@ -998,7 +1206,11 @@ export class SqliteBeadStore implements BeadStore {
   }
 
   private checkNoCycle(from: string, to: string, type: string): void {
-    const types = BLOCKING.has(type) ? ['blocks', 'conditional-blocks'] : type === 'parent-child' ? ['parent-child'] : null;
+    const types = BLOCKING.has(type)
+      ? ['blocks', 'conditional-blocks']
+      : type === 'parent-child'
+        ? ['parent-child']
+        : null;
     if (types === null) return;
     const next = this.stmt(
       `SELECT depends_on_id FROM dependencies WHERE issue_id = ? AND type IN (SELECT value FROM json_each(?))`,
@@ -1025,11 +1237,14 @@ export class SqliteBeadStore implements BeadStore {
   private blockersOf(id: string): string[] {
     const out: string[] = [];
     for (const d of this.dependencies(id, 'down')) {
-      const b = d.depends_on_id.startsWith('external:') ? null : this.stmt(`SELECT status, close_reason, is_blocked FROM issues WHERE id = ?`).get(d.depends_on_id) as
-        | { status: string; close_reason: string | null; is_blocked: number }
-        | undefined;
+      const b = d.depends_on_id.startsWith('external:')
+        ? null
+        : (this.stmt(`SELECT status, close_reason, is_blocked FROM issues WHERE id = ?`).get(
+            d.depends_on_id,
+          ) as { status: string; close_reason: string | null; is_blocked: number } | undefined);
       if (d.type === 'blocks') {
-        if (b === null || (b !== undefined && b.status !== 'closed' && b.status !== 'pinned')) out.push(d.depends_on_id);
+        if (b === null || (b !== undefined && b.status !== 'closed' && b.status !== 'pinned'))
+          out.push(d.depends_on_id);
       } else if (d.type === 'conditional-blocks') {
         if (b && (b.status !== 'closed' || !isFailureReason(b.close_reason))) out.push(d.depends_on_id);
       } else if (d.type === 'waits-for' || (d.type === 'parent-child' && b?.is_blocked === 1)) {
@@ -1039,7 +1254,13 @@ export class SqliteBeadStore implements BeadStore {
     return [...new Set(out)];
   }
 
-  private selectBeads(where: string, params: unknown[], order: string, limit?: number, withComments = true): Bead[] {
+  private selectBeads(
+    where: string,
+    params: unknown[],
+    order: string,
+    limit?: number,
+    withComments = true,
+  ): Bead[] {
     const sql = `SELECT i.* FROM issues i WHERE ${where} ORDER BY ${order}${limit !== undefined ? ' LIMIT ?' : ''}`;
     const rows = this.db.prepare(sql).all(...params, ...(limit !== undefined ? [limit] : [])) as Row[];
     return this.attach(rows.map(rowToBead), withComments);
@@ -1051,15 +1272,16 @@ export class SqliteBeadStore implements BeadStore {
     const byId = new Map(beads.map((b) => [b.id, b]));
     const all = beads.length > 2000;
     const chunks: string[][] = [];
-    if (!all) for (let i = 0; i < beads.length; i += CHUNK) chunks.push(beads.slice(i, i + CHUNK).map((b) => b.id));
+    if (!all)
+      for (let i = 0; i < beads.length; i += CHUNK) chunks.push(beads.slice(i, i + CHUNK).map((b) => b.id));
     const rowsOf = (table: string, order: string): Row[] =>
       all
         ? (this.stmt(`SELECT * FROM ${table} ORDER BY issue_id, ${order}`).all() as Row[])
         : chunks.flatMap(
             (ids) =>
-              this.stmt(`SELECT * FROM ${table} WHERE issue_id IN (SELECT value FROM json_each(?)) ORDER BY issue_id, ${order}`).all(
-                JSON.stringify(ids),
-              ) as Row[],
+              this.stmt(
+                `SELECT * FROM ${table} WHERE issue_id IN (SELECT value FROM json_each(?)) ORDER BY issue_id, ${order}`,
+              ).all(JSON.stringify(ids)) as Row[],
           );
     for (const r of rowsOf('labels', 'label')) {
       const b = byId.get(r.issue_id as string);
@@ -1081,12 +1303,15 @@ export class SqliteBeadStore implements BeadStore {
   private writeImported(bead: Bead, replace: boolean): void {
     const row = beadToRow(bead);
     if (replace) {
-      const cols = [...BEAD_COLUMNS.filter((c) => c !== 'id'), 'extra'];
-      this.stmt(`UPDATE issues SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run(row);
+      const cols = ROW_COLUMNS.filter((c) => c !== 'id');
+      this.stmt(`UPDATE issues SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run([
+        ...cols.map((c) => row[c]),
+        bead.id,
+      ]);
       this.stmt(`DELETE FROM labels WHERE issue_id = ?`).run(bead.id);
       this.stmt(`DELETE FROM dependencies WHERE issue_id = ?`).run(bead.id);
     } else {
-      this.insertRow(bead);
+      this.insertRow(bead, row);
     }
     for (const label of new Set(bead.labels ?? [])) {
       this.stmt(`INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)`).run(bead.id, label);
@@ -1095,21 +1320,26 @@ export class SqliteBeadStore implements BeadStore {
       checkDepType(d.type);
       this.stmt(
         `INSERT OR REPLACE INTO dependencies (issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ).run(bead.id, d.depends_on_id, d.type, d.created_at, d.created_by ?? '', d.metadata ?? '{}', d.thread_id ?? '');
+      ).run(
+        bead.id,
+        d.depends_on_id,
+        d.type,
+        d.created_at,
+        d.created_by ?? '',
+        d.metadata ?? '{}',
+        d.thread_id ?? '',
+      );
     }
     for (const c of bead.comments ?? []) {
-      this.stmt(`INSERT OR IGNORE INTO comments (id, issue_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)`).run(
-        c.id,
-        bead.id,
-        c.author ?? '',
-        c.text ?? '',
-        c.created_at,
-      );
+      this.stmt(
+        `INSERT OR IGNORE INTO comments (id, issue_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)`,
+      ).run(c.id, bead.id, c.author ?? '', c.text ?? '', c.created_at);
     }
   }
 
   private importTombstone(t: Tombstone, options: ImportOptions): boolean {
-    const existing = this.stmt(`SELECT updated_at FROM issues WHERE id = ?`).pluck().get(t.id) as string | undefined;
+    const existing = this.stmt(`SELECT updated_at FROM issues WHERE id = ?`).pluck().get(t.id) as
+      string | undefined;
     const keep = existing !== undefined && !options.force && Date.parse(existing) > Date.parse(t.deleted_at);
     if (keep || options.protect?.has(t.id)) return false;
     this.stmt(
@@ -1131,8 +1361,10 @@ function comparable(b: Bead): Bead {
     dependencies: [...(dependencies ?? [])]
       .map((d) => ({ ...d, metadata: d.metadata ?? '{}', thread_id: d.thread_id ?? '' }))
       .sort((a, c) => (a.depends_on_id < c.depends_on_id ? -1 : 1)),
-    comments: [...(comments ?? [])].map((c) => ({ ...c, id: String(c.id) })).sort((a, c) => (a.id < c.id ? -1 : 1)),
-  } as unknown as Bead;
+    comments: [...(comments ?? [])]
+      .map((c) => ({ ...c, id: String(c.id) }))
+      .sort((a, c) => (a.id < c.id ? -1 : 1)),
+  };
 }
 
 /** The incoming bead with the local comments it would keep (comments merge by id). */

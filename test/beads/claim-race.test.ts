@@ -21,7 +21,10 @@ describe('claim across processes', () => {
   it(`two processes claiming the same bead at once: exactly one wins, ${ROUNDS} times out of ${ROUNDS}`, async () => {
     const dbPath = path.join(dir, 'beads.db');
     const store = SqliteBeadStore.create(dbPath, 'race');
-    const ids = Array.from({ length: ROUNDS }, (_, i) => store.create({ title: `contested ${i}` }, 'setup').id);
+    const ids = Array.from(
+      { length: ROUNDS },
+      (_, i) => store.create({ title: `contested ${i}` }, 'setup').id,
+    );
     store.close();
     writeFileSync(path.join(dir, 'ids.json'), JSON.stringify(ids));
     const worker = path.join(__dirname, 'fixtures/claim-worker.ts');
@@ -31,7 +34,8 @@ describe('claim across processes', () => {
     try {
       for (let i = 0; i < ROUNDS; i++) {
         await until(
-          () => existsSync(path.join(dir, `ready-${i}-alice`)) && existsSync(path.join(dir, `ready-${i}-bob`)),
+          () =>
+            existsSync(path.join(dir, `ready-${i}-alice`)) && existsSync(path.join(dir, `ready-${i}-bob`)),
           `both workers ready for round ${i}`,
         );
         writeFileSync(path.join(dir, `go-${i}`), '');

@@ -41,14 +41,20 @@ function expectedReady(rows: Raw[], now: Date): Set<string> {
   type Edge = { depends_on_id: string; type: string; metadata?: string };
   const edges = (r: Raw): Edge[] => {
     const deps = [...((r.dependencies as Edge[] | undefined) ?? [])];
-    if (typeof r.parent === 'string' && !deps.some((d) => d.type === 'parent-child' && d.depends_on_id === r.parent)) {
+    if (
+      typeof r.parent === 'string' &&
+      !deps.some((d) => d.type === 'parent-child' && d.depends_on_id === r.parent)
+    ) {
       deps.push({ depends_on_id: r.parent, type: 'parent-child' });
     }
     return deps;
   };
-  const children = (id: string) => rows.filter((r) => edges(r).some((e) => e.type === 'parent-child' && e.depends_on_id === id));
+  const children = (id: string) =>
+    rows.filter((r) => edges(r).some((e) => e.type === 'parent-child' && e.depends_on_id === id));
   const failed = (reason: unknown) =>
-    /failed|rejected|wontfix|won't fix|canceled|cancelled|abandoned|blocked|error|timeout|aborted/i.test(String(reason ?? ''));
+    /failed|rejected|wontfix|won't fix|canceled|cancelled|abandoned|blocked|error|timeout|aborted/i.test(
+      typeof reason === 'string' ? reason : '',
+    );
   const memo = new Map<string, boolean>();
   const blocked = (r: Raw, depth = 0): boolean => {
     if (memo.has(r.id)) return memo.get(r.id) as boolean;
@@ -56,7 +62,12 @@ function expectedReady(rows: Raw[], now: Date): Set<string> {
     for (const e of edges(r)) {
       const target = byId.get(e.depends_on_id);
       if (e.type === 'blocks') {
-        if (target ? target.status !== 'closed' && target.status !== 'pinned' : e.depends_on_id.startsWith('external:')) result = true;
+        if (
+          target
+            ? target.status !== 'closed' && target.status !== 'pinned'
+            : e.depends_on_id.startsWith('external:')
+        )
+          result = true;
       } else if (e.type === 'conditional-blocks') {
         if (target && (target.status !== 'closed' || !failed(target.close_reason))) result = true;
       } else if (e.type === 'waits-for') {
@@ -77,9 +88,10 @@ function expectedReady(rows: Raw[], now: Date): Set<string> {
   for (const r of rows) {
     if (r.status !== 'open' && r.status !== 'in_progress') continue;
     if (r.pinned === true || r.ephemeral === true) continue;
-    if (excluded.includes(String(r.issue_type ?? 'task'))) continue;
+    if (excluded.includes(typeof r.issue_type === 'string' ? r.issue_type : 'task')) continue;
     if (future(r.defer_until)) continue;
-    if (edges(r).some((e) => e.type === 'parent-child' && future(byId.get(e.depends_on_id)?.defer_until))) continue;
+    if (edges(r).some((e) => e.type === 'parent-child' && future(byId.get(e.depends_on_id)?.defer_until)))
+      continue;
     if (blocked(r)) continue;
     ready.add(r.id);
   }
@@ -106,7 +118,10 @@ describe('real Beads exports', () => {
       const raw = rawLines(file);
       expect(summary.created).toBe(raw.length);
       const exported = new Map(
-        parseJsonl(exportText(store), 'export').map((l) => [l.record.kind === 'bead' ? l.record.bead.id : '', l.record]),
+        parseJsonl(exportText(store), 'export').map((l) => [
+          l.record.kind === 'bead' ? l.record.bead.id : '',
+          l.record,
+        ]),
       );
       const derived = new Set(['dependency_count', 'dependent_count', 'comment_count', 'parent']);
       for (const r of raw) {
@@ -124,11 +139,19 @@ describe('real Beads exports', () => {
         for (const [key, value] of Object.entries(r)) {
           if (derived.has(key) || value === '' || value === null || value === false) continue;
           if (/_at$|^defer_until$/.test(key)) {
-            expect(Date.parse(String(b[key]))).toBe(Date.parse(String(value)));
-            expect(b[key]).toBe(normalizeTimestamp(String(value)));
+            expect(Date.parse(b[key] as string)).toBe(Date.parse(value as string));
+            expect(b[key]).toBe(normalizeTimestamp(value as string));
           } else if (key === 'dependencies') {
-            const mine = (b.dependencies as Array<Record<string, unknown>>).map((d) => [d.depends_on_id, d.type, d.created_by]);
-            const theirs = (value as Array<Record<string, unknown>>).map((d) => [d.depends_on_id, d.type, d.created_by]);
+            const mine = (b.dependencies as Array<Record<string, unknown>>).map((d) => [
+              d.depends_on_id,
+              d.type,
+              d.created_by,
+            ]);
+            const theirs = (value as Array<Record<string, unknown>>).map((d) => [
+              d.depends_on_id,
+              d.type,
+              d.created_by,
+            ]);
             expect(mine.sort()).toEqual(theirs.sort());
           } else if (key === 'labels') {
             expect([...(b.labels as string[])].sort()).toEqual([...(value as string[])].sort());
@@ -151,7 +174,9 @@ describe('real Beads exports', () => {
     const b = tempStore();
     importPath(b, file, { actor: 'test' });
     expect(exportText(b, { includeEphemeral: true })).toBe(exportText(a, { includeEphemeral: true }));
-    expect(b.ready({ limit: 100_000 }).map((x) => x.id)).toEqual(a.ready({ limit: 100_000 }).map((x) => x.id));
+    expect(b.ready({ limit: 100_000 }).map((x) => x.id)).toEqual(
+      a.ready({ limit: 100_000 }).map((x) => x.id),
+    );
     a.close();
     b.close();
   });
@@ -161,8 +186,16 @@ describe('malformed input changes nothing', () => {
   const good = readFileSync(EARLY, 'utf8').split('\n').slice(0, 3).join('\n');
   const cases: Array<[string, string, RegExp]> = [
     ['bad JSON', '{"id": "bd-x", "title": ', /invalid JSON/],
-    ['unknown status', '{"id":"bd-x","title":"t","status":"doing","created_at":"2025-10-16T20:46:08Z"}', /unknown status "doing"/],
-    ['priority 9', '{"id":"bd-x","title":"t","priority":9,"created_at":"2025-10-16T20:46:08Z"}', /priority must be an integer 0-4, got 9/],
+    [
+      'unknown status',
+      '{"id":"bd-x","title":"t","status":"doing","created_at":"2025-10-16T20:46:08Z"}',
+      /unknown status "doing"/,
+    ],
+    [
+      'priority 9',
+      '{"id":"bd-x","title":"t","priority":9,"created_at":"2025-10-16T20:46:08Z"}',
+      /priority must be an integer 0-4, got 9/,
+    ],
     ['conflict markers', '<<<<<<< HEAD', /merge conflict markers/],
     ['bad timestamp', '{"id":"bd-x","title":"t","created_at":"yesterday"}', /not a timestamp/],
   ];

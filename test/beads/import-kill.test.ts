@@ -14,7 +14,10 @@ function bigExport(n: number): string {
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
     const id = `big-${i.toString(36).padStart(5, '0')}`;
-    const deps = i > 0 && i % 3 === 0 ? `,"dependencies":[{"issue_id":"${id}","depends_on_id":"big-${(i - 1).toString(36).padStart(5, '0')}","type":"blocks","created_at":"2026-01-01T00:00:00Z","created_by":"gen"}]` : '';
+    const deps =
+      i > 0 && i % 3 === 0
+        ? `,"dependencies":[{"issue_id":"${id}","depends_on_id":"big-${(i - 1).toString(36).padStart(5, '0')}","type":"blocks","created_at":"2026-01-01T00:00:00Z","created_by":"gen"}]`
+        : '';
     lines.push(
       `{"id":"${id}","title":"bead ${i}","description":"${'x'.repeat(200)}","status":"open","priority":${i % 5},"issue_type":"task","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","labels":["l${i % 7}"]${deps}}`,
     );
@@ -32,15 +35,20 @@ describe('kill -9 during a large import', () => {
     const file = path.join(dir, 'big.jsonl');
     writeFileSync(file, bigExport(200_000));
 
-    const worker = execa('node', ['--import', 'tsx', path.join(__dirname, 'fixtures/import-worker.ts'), dbPath, file], {
-      reject: false,
-      buffer: false,
-    });
+    const worker = execa(
+      'node',
+      ['--import', 'tsx', path.join(__dirname, 'fixtures/import-worker.ts'), dbPath, file],
+      {
+        reject: false,
+        buffer: false,
+      },
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         worker.stdout?.on('data', (chunk: Buffer) => {
           if (chunk.toString().includes('importing')) resolve();
-          if (chunk.toString().includes('done')) reject(new Error('the import finished before it could be killed'));
+          if (chunk.toString().includes('done'))
+            reject(new Error('the import finished before it could be killed'));
         });
         worker.once('exit', () => reject(new Error('the worker exited early')));
       });

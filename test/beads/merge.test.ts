@@ -10,7 +10,15 @@ import type { Bead, JsonlRecord } from '../../beads/types.js';
 
 const T0 = '2026-01-01T00:00:00Z';
 function bead(fields: Partial<Bead> & { id: string }): Bead {
-  return { title: 'A bead', status: 'open', priority: 2, issue_type: 'task', created_at: T0, updated_at: T0, ...fields };
+  return {
+    title: 'A bead',
+    status: 'open',
+    priority: 2,
+    issue_type: 'task',
+    created_at: T0,
+    updated_at: T0,
+    ...fields,
+  };
 }
 const rec = (b: Bead): JsonlRecord => ({ kind: 'bead', bead: b });
 function merged(base: Bead[], ours: Bead[], theirs: Bead[]): Map<string, Bead> {
@@ -31,7 +39,11 @@ describe('three-way merge rules', () => {
 
   it('labels merge per element: an add on one side and a removal on the other both apply', () => {
     const base = bead({ id: 'x', labels: ['keep', 'drop'] });
-    const m = merged([base], [{ ...base, labels: ['keep'] }], [{ ...base, labels: ['drop', 'keep', 'new'] }]).get('x');
+    const m = merged(
+      [base],
+      [{ ...base, labels: ['keep'] }],
+      [{ ...base, labels: ['drop', 'keep', 'new'] }],
+    ).get('x');
     expect(m?.labels).toEqual(['keep', 'new']);
   });
 
@@ -93,7 +105,12 @@ describe('bd merge as git merge driver', () => {
   const git = (...args: string[]) =>
     execa('git', args, {
       cwd: dir,
-      env: { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+      env: {
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
     });
   const file = path.join(dir, '.beads', 'issues.jsonl');
   const write = (beads: Bead[]) => writeFileSync(file, serializeRecords(beads.map(rec)));
@@ -123,7 +140,9 @@ describe('bd merge as git merge driver', () => {
     const text = readFileSync(file, 'utf8');
     expect(text).not.toMatch(/^(<<<<<<<|>>>>>>>)/m);
     const beads = new Map(
-      parseJsonl(text, file).flatMap((l) => (l.record.kind === 'bead' ? [[l.record.bead.id, l.record.bead] as const] : [])),
+      parseJsonl(text, file).flatMap((l) =>
+        l.record.kind === 'bead' ? [[l.record.bead.id, l.record.bead] as const] : [],
+      ),
     );
     expect(beads.get('bd-x')).toMatchObject({ title: 'Renamed on a', priority: 0, labels: ['keep', 'new'] });
     expect(beads.get('bd-y')?.title).toBe('Other');
