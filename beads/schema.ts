@@ -62,7 +62,6 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX idx_issues_ready ON issues (priority, created_at DESC, id)
     WHERE is_blocked = 0 AND status IN ('open', 'in_progress') AND pinned = 0 AND ephemeral = 0;
   CREATE INDEX idx_issues_assignee ON issues (assignee);
-  CREATE INDEX idx_issues_updated ON issues (updated_at);
   CREATE INDEX idx_issues_external_ref ON issues (external_ref) WHERE external_ref IS NOT NULL;
   CREATE INDEX idx_issues_defer ON issues (defer_until) WHERE defer_until IS NOT NULL;
 
@@ -75,7 +74,7 @@ const MIGRATIONS: readonly string[] = [
     metadata TEXT NOT NULL DEFAULT '{}',
     thread_id TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (issue_id, depends_on_id)
-  );
+  ) WITHOUT ROWID;
   CREATE INDEX idx_deps_target ON dependencies (depends_on_id, type, issue_id);
   CREATE INDEX idx_deps_source ON dependencies (issue_id, type);
 
@@ -83,7 +82,7 @@ const MIGRATIONS: readonly string[] = [
     issue_id TEXT NOT NULL REFERENCES issues (id) ON DELETE CASCADE,
     label TEXT NOT NULL,
     PRIMARY KEY (issue_id, label)
-  );
+  ) WITHOUT ROWID;
   CREATE INDEX idx_labels_label ON labels (label, issue_id);
 
   CREATE TABLE comments (
@@ -107,10 +106,10 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idx_events_issue ON events (issue_id, id);
 
-  CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-  CREATE TABLE dirty_issues (issue_id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
-  CREATE TABLE child_counters (parent_id TEXT PRIMARY KEY, last_child INTEGER NOT NULL);
+  CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE dirty_issues (issue_id TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE child_counters (parent_id TEXT PRIMARY KEY, last_child INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TABLE tombstones (
     id TEXT PRIMARY KEY,
     deleted_at TEXT NOT NULL,
@@ -133,6 +132,7 @@ export function applyPragmas(db: Database, busyTimeoutMs: number, readonly: bool
   }
   db.pragma('foreign_keys = ON');
   db.pragma('cache_size = -65536');
+  db.pragma('wal_autocheckpoint = 4000');
   db.pragma('temp_store = MEMORY');
 }
 

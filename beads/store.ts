@@ -135,14 +135,22 @@ export class SqliteBeadStore implements BeadStore {
   }
 
   transaction<T>(fn: () => T): T {
-    if (this.db.inTransaction) return this.db.transaction(fn)();
-    return this.db.transaction(fn).immediate();
+    if (this.db.inTransaction) return fn();
+    this.stmt('BEGIN IMMEDIATE').run();
+    try {
+      const result = fn();
+      this.stmt('COMMIT').run();
+      return result;
+    } catch (err) {
+      if (this.db.inTransaction) this.stmt('ROLLBACK').run();
+      throw err;
+    }
   }
 
   // ---------------------------------------------------------------- config
 
   getConfig(key: string): string | null {
-    const version = this.db.pragma('data_version', { simple: true }) as number;
+    const version = this.stmt('PRAGMA data_version').pluck().get() as number;
     if (this.configCache === null || version !== this.configVersion) {
       const rows = this.stmt(`SELECT key, value FROM config`).all() as Array<{ key: string; value: string }>;
       this.configCache = new Map(rows.map((r) => [r.key, r.value]));
@@ -233,11 +241,10 @@ export class SqliteBeadStore implements BeadStore {
     const where = readyWhere(options, nowIso, anyDeferred);
     const cutoff = formatTimestamp(new Date(this.now().getTime() - 48 * 3600_000));
     const order = readyOrder(options.sort, cutoff);
-    const rows = this.db
-      .prepare(
-        `SELECT i.* FROM issues i ${options.include_ephemeral ? '' : 'INDEXED BY idx_issues_ready'} WHERE ${where.sql} ORDER BY ${order.sql} LIMIT ?`,
-      )
-      .all(...where.params, ...order.params, options.limit ?? 100) as Row[];
+    const rows = this.rawRows(
+      `SELECT i.* FROM issues i ${options.include_ephemeral ? '' : 'INDEXED BY idx_issues_ready'} WHERE ${where.sql} ORDER BY ${order.sql} LIMIT ?`,
+      [...where.params, ...order.params, options.limit ?? 100],
+    );
     return this.attach(rows.map(rowToBead), false);
   }
 
@@ -1074,10 +1081,10 @@ export class SqliteBeadStore implements BeadStore {
       `INSERT INTO meta (key, value) VALUES ('dirty_seq', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value`,
     )
       .pluck()
-      .get() as number;
+      .get() as string;
     this.stmt(
       `INSERT INTO dirty_issues (issue_id, seq) VALUES (?, ?) ON CONFLICT (issue_id) DO UPDATE SET seq = excluded.seq`,
-    ).run(id, seq);
+    ).run(id, Number(seq));
   }
 
   private markDirtyMany(ids: readonly string[]): void {
@@ -1085,10 +1092,10 @@ export class SqliteBeadStore implements BeadStore {
       `INSERT INTO meta (key, value) VALUES ('dirty_seq', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value`,
     )
       .pluck()
-      .get() as number;
+      .get() as string;
     this.stmt(
       `INSERT INTO dirty_issues (issue_id, seq) SELECT value, ? FROM json_each(?) WHERE true ON CONFLICT (issue_id) DO UPDATE SET seq = excluded.seq`,
-    ).run(seq, JSON.stringify(ids));
+    ).run(Number(seq), JSON.stringify(ids));
   }
 
   private touch(id: string, eventType: string, actor: string, value: string): void {
@@ -1262,8 +1269,21 @@ export class SqliteBeadStore implements BeadStore {
     withComments = true,
   ): Bead[] {
     const sql = `SELECT i.* FROM issues i WHERE ${where} ORDER BY ${order}${limit !== undefined ? ' LIMIT ?' : ''}`;
-    const rows = this.db.prepare(sql).all(...params, ...(limit !== undefined ? [limit] : [])) as Row[];
-    return this.attach(rows.map(rowToBead), withComments);
+    return this.attach(
+      this.rawRows(sql, [...params, ...(limit !== undefined ? [limit] : [])]).map(rowToBead),
+      withComments,
+    );
+  }
+
+  /** Rows as sparse objects (non-null columns only): much cheaper than better-sqlite3's full row objects. */
+  private rawRows(sql: string, params: unknown[]): Row[] {
+    const stmt = this.db.prepare(sql).raw(true);
+    const cols = stmt.columns().map((c) => c.name);
+    return (stmt.all(...params) as unknown[][]).map((values) => {
+      const row: Row = {};
+      for (let i = 0; i < values.length; i++) if (values[i] !== null) row[cols[i] as string] = values[i];
+      return row;
+    });
   }
 
   /** Adds labels, outgoing dependencies and (optionally) comments, in one query each per chunk. */
