@@ -61,7 +61,7 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idx_issues_ready ON issues (priority, created_at DESC, id)
     WHERE is_blocked = 0 AND status IN ('open', 'in_progress') AND pinned = 0 AND ephemeral = 0;
-  CREATE INDEX idx_issues_assignee ON issues (assignee);
+  CREATE INDEX idx_issues_assignee ON issues (assignee) WHERE assignee IS NOT NULL;
   CREATE INDEX idx_issues_external_ref ON issues (external_ref) WHERE external_ref IS NOT NULL;
   CREATE INDEX idx_issues_defer ON issues (defer_until) WHERE defer_until IS NOT NULL;
 
