@@ -4,6 +4,7 @@ import { BeadsError, ImportError } from './errors.js';
 import { parseJsonl } from './jsonl-parse.js';
 import type { BeadStore, ImportSummary } from './store.types.js';
 import type { BeadEvent, JsonlRecord } from './types.js';
+import { parseCustomList } from './validate.js';
 
 /** Options of an import. */
 export interface ImportFileOptions {
@@ -18,13 +19,7 @@ export interface ImportFileOptions {
 export type ImportFileSummary = ImportSummary & { file: string; lines: number };
 
 function customStatuses(store: BeadStore): string[] {
-  const v = store.getConfig('status.custom');
-  return v === null
-    ? []
-    : v
-        .split(',')
-        .map((s) => s.trim().split(':')[0] ?? '')
-        .filter((s) => s !== '');
+  return parseCustomList(store.getConfig('status.custom'));
 }
 
 /** Applies parsed records in one transaction, naming the line of a bead the store refuses. */

@@ -1,59 +1,8 @@
+import { BEAD_COLUMNS } from './store-rows.js';
 import type { Bead, Comment, Dependency, JsonlRecord, Tombstone } from './types.js';
 
-/** The fixed key order of a bead line (docs/jsonl.md). Unknown (`extra`) keys follow, sorted. */
-export const BEAD_KEY_ORDER = [
-  'id',
-  'title',
-  'description',
-  'design',
-  'acceptance_criteria',
-  'notes',
-  'spec_id',
-  'status',
-  'priority',
-  'issue_type',
-  'assignee',
-  'owner',
-  'estimated_minutes',
-  'created_at',
-  'created_by',
-  'updated_at',
-  'started_at',
-  'closed_at',
-  'close_reason',
-  'closed_by_session',
-  'due_at',
-  'defer_until',
-  'external_ref',
-  'source_system',
-  'metadata',
-  'compaction_level',
-  'compacted_at',
-  'compacted_at_commit',
-  'original_size',
-  'sender',
-  'ephemeral',
-  'no_history',
-  'wisp_type',
-  'pinned',
-  'is_template',
-  'mol_type',
-  'work_type',
-  'await_type',
-  'await_id',
-  'timeout',
-  'waiters',
-  'bonded_from',
-  'source_formula',
-  'source_location',
-  'event_kind',
-  'actor',
-  'target',
-  'payload',
-  'labels',
-  'dependencies',
-  'comments',
-] as const;
+/** The fixed key order of a bead line (docs/jsonl.md): the columns, then the collections. Unknown keys follow, sorted. */
+export const BEAD_KEY_ORDER = [...BEAD_COLUMNS, 'labels', 'dependencies', 'comments'] as const;
 
 const KNOWN = new Set<string>([...BEAD_KEY_ORDER, 'extra']);
 

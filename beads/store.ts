@@ -62,6 +62,7 @@ import {
   checkPriority,
   checkStatus,
   checkTitle,
+  parseCustomList,
 } from './validate.js';
 
 const BLOCKING = new Set(['blocks', 'conditional-blocks']);
@@ -714,8 +715,12 @@ export class SqliteBeadStore implements BeadStore {
   removeDependency(issueId: string, dependsOnId: string, actor: string): boolean {
     return this.transaction(() => {
       const from = this.resolveId(issueId);
+      const literal = this.stmt(`SELECT 1 FROM dependencies WHERE issue_id = ? AND depends_on_id = ?`).get(
+        from,
+        dependsOnId,
+      );
       const to =
-        dependsOnId.startsWith('external:') || this.exists(dependsOnId)
+        literal !== undefined || dependsOnId.startsWith('external:')
           ? dependsOnId
           : this.resolveId(dependsOnId);
       const existing = this.stmt(`SELECT type FROM dependencies WHERE issue_id = ? AND depends_on_id = ?`)
@@ -949,13 +954,7 @@ export class SqliteBeadStore implements BeadStore {
   }
 
   private customList(key: string): string[] {
-    const v = this.getConfig(key);
-    return v === null
-      ? []
-      : v
-          .split(',')
-          .map((s) => s.trim().split(':')[0] ?? '')
-          .filter((s) => s !== '');
+    return parseCustomList(this.getConfig(key));
   }
 
   private countTopLevel(): number {

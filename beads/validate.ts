@@ -132,3 +132,13 @@ export function checkPrefix(prefix: string): string {
   }
   return prefix;
 }
+
+/** The names in a custom list config value (`status.custom` / `types.custom`: `name[:category],...`). */
+export function parseCustomList(value: string | null): string[] {
+  return value === null
+    ? []
+    : value
+        .split(',')
+        .map((s) => s.trim().split(':')[0] ?? '')
+        .filter((s) => s !== '');
+}
