@@ -79,6 +79,33 @@ export function beadToRow(b: Bead): Row {
   return row;
 }
 
+/** Column kinds in `ROW_VALUE_COLUMNS` order: 0 plain, 1 boolean, 2 JSON, 3 text not null. */
+const KINDS = BEAD_COLUMNS.map((c) =>
+  BOOL_COLUMNS.has(c) ? 1 : JSON_COLUMNS.has(c) ? 2 : TEXT_NOT_NULL.has(c) ? 3 : 0,
+);
+
+/** The columns `beadToValues` fills, in order: every bead column, then `extra`. */
+export const ROW_VALUE_COLUMNS: readonly string[] = [...BEAD_COLUMNS, 'extra'];
+
+/** The same values as `beadToRow`, as an array in `ROW_VALUE_COLUMNS` order (the insert hot path). */
+export function beadToValues(b: Bead): unknown[] {
+  const source = b as unknown as Record<string, unknown>;
+  const out = new Array<unknown>(BEAD_COLUMNS.length + 1);
+  for (let i = 0; i < BEAD_COLUMNS.length; i++) {
+    const v = source[BEAD_COLUMNS[i] as string];
+    const kind = KINDS[i];
+    if (kind === 1) out[i] = v === true ? 1 : 0;
+    else if (kind === 2) out[i] = v === undefined || v === null ? null : JSON.stringify(v);
+    else if (kind === 3) out[i] = typeof v === 'string' ? v : '';
+    else out[i] = v === undefined || v === '' ? null : v;
+  }
+  let extra: Record<string, unknown> | null =
+    b.extra && Object.keys(b.extra).length > 0 ? { ...b.extra } : null;
+  for (const k in source) if (!KNOWN_FIELDS.has(k)) (extra ??= {})[k] = source[k];
+  out[BEAD_COLUMNS.length] = extra === null ? null : JSON.stringify(extra);
+  return out;
+}
+
 /** A bead from a row: unset fields are absent, as in Beads' omitempty JSON. */
 export function rowToBead(row: Row): Bead {
   const out: Record<string, unknown> = {};

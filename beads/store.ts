@@ -19,8 +19,9 @@ import { applyPragmas, migrate } from './schema.js';
 import { listOrder, listWhere, readyOrder, readyWhere } from './store-queries.js';
 import type { Row } from './store-rows.js';
 import {
-  BEAD_COLUMNS,
   beadToRow,
+  beadToValues,
+  ROW_VALUE_COLUMNS,
   rowToBead,
   rowToComment,
   rowToDependency,
@@ -66,7 +67,7 @@ import {
 } from './validate.js';
 
 const BLOCKING = new Set(['blocks', 'conditional-blocks']);
-const ROW_COLUMNS: readonly string[] = [...BEAD_COLUMNS, 'extra'];
+const ROW_COLUMNS = ROW_VALUE_COLUMNS;
 const CHUNK = 500;
 
 /** The Beads store on one SQLite file: the single implementation of `BeadStore`. */
@@ -1020,10 +1021,10 @@ export class SqliteBeadStore implements BeadStore {
     return id;
   }
 
-  private insertRow(bead: Bead, row: Row = beadToRow(bead)): void {
+  private insertRow(bead: Bead): void {
     this.stmt(
       `INSERT INTO issues (${ROW_COLUMNS.join(', ')}) VALUES (${ROW_COLUMNS.map(() => '?').join(', ')})`,
-    ).run(ROW_COLUMNS.map((c) => row[c]));
+    ).run(beadToValues(bead));
   }
 
   private writeColumns(id: string, changes: Record<string, unknown>): void {
@@ -1320,17 +1321,17 @@ export class SqliteBeadStore implements BeadStore {
   }
 
   private writeImported(bead: Bead, replace: boolean): void {
-    const row = beadToRow(bead);
     if (replace) {
+      const values = beadToValues(bead);
       const cols = ROW_COLUMNS.filter((c) => c !== 'id');
       this.stmt(`UPDATE issues SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run([
-        ...cols.map((c) => row[c]),
+        ...values.slice(1),
         bead.id,
       ]);
       this.stmt(`DELETE FROM labels WHERE issue_id = ?`).run(bead.id);
       this.stmt(`DELETE FROM dependencies WHERE issue_id = ?`).run(bead.id);
     } else {
-      this.insertRow(bead, row);
+      this.insertRow(bead);
     }
     for (const label of new Set(bead.labels ?? [])) {
       this.stmt(`INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)`).run(bead.id, label);
