@@ -92,11 +92,16 @@ export class BlockedIndex {
   compute(id: string): boolean {
     if (this.ownBlocked.get(id) !== undefined) return true;
     for (const w of this.waitsFor.all(id) as Array<{ spawner: string; metadata: string }>) {
-      const gate = waitsForGate(w.metadata);
-      if (gate === 'all-children' && this.openChild.get(w.spawner, id) !== undefined) return true;
-      if (gate === 'any-children' && this.closedChild.get(w.spawner, id) === undefined) return true;
+      if (this.gateOpen(id, w.spawner, w.metadata)) return true;
     }
     return this.parentBlocked.get(id) !== undefined;
+  }
+
+  /** True while the waits-for gate of `id` on `spawner` is not satisfied. */
+  gateOpen(id: string, spawner: string, metadata: string | undefined): boolean {
+    return waitsForGate(metadata) === 'all-children'
+      ? this.openChild.get(spawner, id) !== undefined
+      : this.closedChild.get(spawner, id) === undefined;
   }
 
   /** Recomputes these beads, then the children of every bead whose flag changed, to a fixpoint. */

@@ -1254,8 +1254,10 @@ export class SqliteBeadStore implements BeadStore {
           out.push(d.depends_on_id);
       } else if (d.type === 'conditional-blocks') {
         if (b && (b.status !== 'closed' || !isFailureReason(b.close_reason))) out.push(d.depends_on_id);
-      } else if (d.type === 'waits-for' || (d.type === 'parent-child' && b?.is_blocked === 1)) {
-        if (d.type === 'parent-child' || this.blockedIndex.compute(id)) out.push(d.depends_on_id);
+      } else if (d.type === 'waits-for') {
+        if (this.blockedIndex.gateOpen(id, d.depends_on_id, d.metadata)) out.push(d.depends_on_id);
+      } else if (d.type === 'parent-child' && b?.is_blocked === 1) {
+        out.push(d.depends_on_id);
       }
     }
     return [...new Set(out)];

@@ -61,6 +61,9 @@ describe('ready and the blocked flag follow every Beads rule', () => {
     store.close(c1, {}, me);
     expect(ready().has(all)).toBe(false);
     expect(ready().has(any)).toBe(true);
+    const blocked = new Map(store.blocked().map((b) => [b.id, b.blocked_by]));
+    expect(blocked.get(all)).toEqual([spawner]);
+    expect(blocked.has(any)).toBe(false);
     store.close(c2, {}, me);
     expect(ready().has(all)).toBe(true);
   });
