@@ -99,6 +99,11 @@ export function beadDetail(b: Bead, dependents: readonly Dependency[]): string[]
   return lines;
 }
 
+/** Any of our error classes: an Error with a stable string `code` (BeadsError, BusError, TownError...). */
+function hasCode(err: unknown): err is Error & { code: string } {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string';
+}
+
 /** Exit code and the stderr text for an error; the JSON shape when `json`. */
 export function renderError(err: unknown, json: boolean): { exitCode: number; text: string } {
   let code: string;
@@ -109,7 +114,7 @@ export function renderError(err: unknown, json: boolean): { exitCode: number; te
     code = err.code;
     message = err.message;
     exitCode = 2;
-  } else if (err instanceof BeadsError) {
+  } else if (err instanceof BeadsError || hasCode(err)) {
     code = err.code;
     message = err.message;
   } else {

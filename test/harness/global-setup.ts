@@ -11,6 +11,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** The `bd` executable built for this test run (see global-setup.ts). */
     bdBin: string;
+    /** The `gt` executable built for this test run. */
+    gtBin: string;
   }
 }
 
@@ -18,7 +20,7 @@ declare module 'vitest' {
  * Vitest global setup: builds the project once (`tsc -p tsconfig.build.json`) into a private temp
  * directory laid out like the package (`bin/bd.js` next to `dist/`, node_modules linked), so a parallel
  * build of the shared `dist/` cannot swap files under a running test. Type errors elsewhere in the tree
- * are tolerated (tsc still emits); a missing `cli/bd/main.js` fails the run. Provides `bdBin`.
+ * are tolerated (tsc still emits); a missing `cli/bd/main.js` fails the run. Provides `bdBin` and `gtBin`.
  */
 export default async function setup(project: TestProject): Promise<() => void> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-build-'));
@@ -32,10 +34,13 @@ export default async function setup(project: TestProject): Promise<() => void> {
     throw new Error(`build did not produce ${main}:\n${build.stdout}\n${build.stderr}`);
   }
   fs.mkdirSync(path.join(out, 'bin'));
-  fs.copyFileSync(path.join(root, 'bin', 'bd.js'), path.join(out, 'bin', 'bd.js'));
-  fs.chmodSync(path.join(out, 'bin', 'bd.js'), 0o755);
+  for (const bin of ['bd.js', 'gt.js']) {
+    fs.copyFileSync(path.join(root, 'bin', bin), path.join(out, 'bin', bin));
+    fs.chmodSync(path.join(out, 'bin', bin), 0o755);
+  }
   fs.copyFileSync(path.join(root, 'package.json'), path.join(out, 'package.json'));
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(out, 'node_modules'), 'dir');
   project.provide('bdBin', path.join(out, 'bin', 'bd.js'));
+  project.provide('gtBin', path.join(out, 'bin', 'gt.js'));
   return () => fs.rmSync(out, { recursive: true, force: true });
 }

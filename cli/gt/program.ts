@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+
+/** Global options every `gt` command sees (`optsWithGlobals()`). */
+export interface GtGlobalOptions {
+  json?: boolean;
+  town?: string;
+}
+
+/**
+ * The `gt` commander program. Like `bd`, commander throws (exitOverride) and `main` maps errors to
+ * output and exit codes. Each command group registers itself from `commands/`.
+ */
+export function buildProgram(): Command {
+  const program = new Command('gt')
+    .description('Gas Town: an orchestrator for fleets of coding agents')
+    .version('0.1.0', '--version')
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined })
+    .showSuggestionAfterError()
+    .option('--json', 'machine-readable output')
+    .option('--town <path>', 'the town directory (else $GT_TOWN, else town.json found upwards)');
+  return program;
+}
