@@ -139,20 +139,18 @@ export class BlockedIndex {
 
 /** Recomputes every flag from scratch (after imports). Returns the number of blocked beads. */
 export function recomputeAllBlocked(db: Database): number {
-  const issues = db.prepare(`SELECT id, status, close_reason FROM issues`).all() as Array<{
-    id: string;
-    status: string;
-    close_reason: string | null;
-  }>;
-  const byId = new Map(issues.map((i) => [i.id, i]));
-  const edges = db
-    .prepare(`SELECT issue_id, depends_on_id, type, metadata FROM dependencies`)
-    .all() as Array<{
-    issue_id: string;
-    depends_on_id: string;
-    type: string;
-    metadata: string;
-  }>;
+  type Issue = { status: string; close_reason: string | null };
+  const byId = new Map<string, Issue>();
+  for (const [id, status, reason] of db
+    .prepare(`SELECT id, status, close_reason FROM issues`)
+    .raw(true)
+    .iterate() as IterableIterator<[string, string, string | null]>)
+    byId.set(id, { status, close_reason: reason });
+  const edges = (
+    db.prepare(`SELECT issue_id, depends_on_id, type, metadata FROM dependencies`).raw(true).all() as Array<
+      [string, string, string, string]
+    >
+  ).map(([issue_id, depends_on_id, type, metadata]) => ({ issue_id, depends_on_id, type, metadata }));
   const childrenOf = new Map<string, string[]>();
   for (const e of edges) {
     if (e.type !== 'parent-child') continue;
@@ -186,8 +184,12 @@ export function recomputeAllBlocked(db: Database): number {
       }
     }
   }
-  db.prepare(`UPDATE issues SET is_blocked = 0 WHERE is_blocked = 1`).run();
-  const set = db.prepare(`UPDATE issues SET is_blocked = 1 WHERE id = ?`);
-  for (const id of blocked) set.run(id);
+  const ids = JSON.stringify([...blocked]);
+  db.prepare(
+    `UPDATE issues SET is_blocked = 0 WHERE is_blocked = 1 AND id NOT IN (SELECT value FROM json_each(?))`,
+  ).run(ids);
+  db.prepare(
+    `UPDATE issues SET is_blocked = 1 WHERE is_blocked = 0 AND id IN (SELECT value FROM json_each(?))`,
+  ).run(ids);
   return blocked.size;
 }

@@ -1,6 +1,5 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { serializeRecords } from './jsonl-serialize.js';
 import type { BeadStore } from './store.types.js';
 import type { JsonlRecord } from './types.js';
 
@@ -13,9 +12,10 @@ export function exportRecords(store: BeadStore, options: { includeEphemeral?: bo
   ];
 }
 
-/** The canonical export as text. */
+/** The canonical export as text (built by the store: `BeadStore.exportLines`). */
 export function exportText(store: BeadStore, options: { includeEphemeral?: boolean } = {}): string {
-  return serializeRecords(exportRecords(store, options));
+  const lines = store.exportLines(options);
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
 /** Writes a file atomically: a temp file in the same directory, fsync, rename. */
@@ -37,7 +37,7 @@ export function exportToFile(
   file: string,
   options: { includeEphemeral?: boolean } = {},
 ): number {
-  const records = exportRecords(store, options);
-  writeFileAtomic(file, serializeRecords(records));
-  return records.length;
+  const lines = store.exportLines(options);
+  writeFileAtomic(file, lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+  return lines.length;
 }

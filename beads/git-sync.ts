@@ -106,6 +106,7 @@ export function flush(store: BeadStore, beadsDir: string): boolean {
   if (changed) writeFileAtomic(file, text);
   store.setMeta(HASH_KEY, sha256(text));
   store.clearDirty(ids, seq);
+  store.checkpoint();
   return changed;
 }
 

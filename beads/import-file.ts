@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { readSplitBackup } from './backup-split.js';
 import { BeadsError, ImportError } from './errors.js';
-import { parseJsonl } from './jsonl-parse.js';
-import type { BeadStore, ImportSummary } from './store.types.js';
+import { parseJsonlLazily } from './jsonl-parse.js';
+import type { BeadStore, ImportOptions, ImportSummary } from './store.types.js';
 import type { BeadEvent, JsonlRecord } from './types.js';
 import { parseCustomList } from './validate.js';
 
@@ -33,36 +33,64 @@ function apply(
   try {
     const summary = store.importRecords(
       lines.map((l) => l.record),
-      {
-        actor: options.actor,
-        ...(options.force ? { force: true } : {}),
-        ...(options.protect ? { protect: options.protect } : {}),
-        events,
-      },
+      { ...importOptions(options), events },
     );
     return { ...summary, file: label, lines: lines.length };
   } catch (err) {
-    if (err instanceof BeadsError && err.code !== 'import.bad_line') {
-      const id = (err.details.id ?? err.details.from) as string | undefined;
-      const where = lines.find(
-        (l) => (l.record.kind === 'bead' ? l.record.bead.id : l.record.tombstone.id) === id,
+    throw locate(err, label, (id) => {
+      const l = lines.find(
+        (x) => (x.record.kind === 'bead' ? x.record.bead.id : x.record.tombstone.id) === id,
       );
-      if (where) throw new ImportError(where.file ?? label, where.line, err.message, err);
-      throw new ImportError(label, 0, err.message, err);
-    }
-    throw err;
+      return l === undefined ? undefined : { file: l.file ?? label, line: l.line };
+    });
   }
 }
 
-/** Imports JSONL text (all lines parsed first; then one transaction: all or nothing). */
+/**
+ * Imports JSONL text in one transaction: all or nothing. Records are parsed as they are applied, so a
+ * bad line rolls back everything before it.
+ */
 export function importText(
   store: BeadStore,
   text: string,
   label: string,
   options: ImportFileOptions,
 ): ImportFileSummary {
-  const lines = parseJsonl(text, label, { customStatuses: customStatuses(store) });
-  return apply(store, lines, label, options);
+  const parsed = parseJsonlLazily(text, label, { customStatuses: customStatuses(store) });
+  try {
+    const summary = store.importRecords(parsed.records(), {
+      ...importOptions(options),
+      expectedCount: parsed.count,
+    });
+    return { ...summary, file: label, lines: parsed.count };
+  } catch (err) {
+    throw locate(err, label, (id) => {
+      const line = parsed.lineOf(id);
+      return line === undefined ? undefined : { file: label, line };
+    });
+  }
+}
+
+function importOptions(options: ImportFileOptions): ImportOptions {
+  return {
+    actor: options.actor,
+    ...(options.force ? { force: true } : {}),
+    ...(options.protect ? { protect: options.protect } : {}),
+  };
+}
+
+/** A store refusal (not a parse error) becomes an ImportError naming the line of the bead it names. */
+function locate(
+  err: unknown,
+  label: string,
+  where: (id: string) => { file: string; line: number } | undefined,
+): unknown {
+  if (!(err instanceof BeadsError) || err.code === 'import.bad_line') return err;
+  const id = (err.details.id ?? err.details.from) as string | undefined;
+  const at = id === undefined ? undefined : where(id);
+  return at === undefined
+    ? new ImportError(label, 0, err.message, err)
+    : new ImportError(at.file, at.line, err.message, err);
 }
 
 /** Imports a JSONL file, or a directory in the split backup format. */

@@ -16,6 +16,16 @@ export interface ParseOptions {
   customStatuses?: readonly string[];
 }
 
+const CORE_FIELDS: ReadonlySet<string> = new Set([
+  'id',
+  'title',
+  'status',
+  'priority',
+  'issue_type',
+  'created_at',
+  'updated_at',
+]);
+const KNOWN_STATUSES: ReadonlySet<string> = new Set(STATUSES);
 const DERIVED = new Set([
   'dependency_count',
   'dependent_count',
@@ -24,7 +34,7 @@ const DERIVED = new Set([
   'source_repo',
   'parent',
 ]);
-const TIMESTAMP_FIELDS = [
+const TIMESTAMP_FIELDS: ReadonlySet<string> = new Set([
   'created_at',
   'updated_at',
   'started_at',
@@ -32,8 +42,8 @@ const TIMESTAMP_FIELDS = [
   'due_at',
   'defer_until',
   'compacted_at',
-];
-const STRING_FIELDS = [
+]);
+const STRING_FIELDS: ReadonlySet<string> = new Set([
   'description',
   'design',
   'acceptance_criteria',
@@ -59,9 +69,14 @@ const STRING_FIELDS = [
   'actor',
   'target',
   'payload',
-];
-const NUMBER_FIELDS = ['estimated_minutes', 'compaction_level', 'original_size', 'timeout'];
-const BOOL_FIELDS = ['ephemeral', 'no_history', 'pinned', 'is_template'];
+]);
+const NUMBER_FIELDS: ReadonlySet<string> = new Set([
+  'estimated_minutes',
+  'compaction_level',
+  'original_size',
+  'timeout',
+]);
+const BOOL_FIELDS: ReadonlySet<string> = new Set(['ephemeral', 'no_history', 'pinned', 'is_template']);
 /** Messaging-era scalar links (Dec 2025) that became edges. */
 const LEGACY_LINKS: Record<string, string> = {
   replies_to: 'replies-to',
@@ -69,6 +84,7 @@ const LEGACY_LINKS: Record<string, string> = {
   duplicate_of: 'duplicates',
   superseded_by: 'supersedes',
 };
+const LEGACY_LINK_ENTRIES = Object.entries(LEGACY_LINKS);
 const CONFLICT = /^(<<<<<<< |=======$|>>>>>>> )/;
 
 /**
@@ -95,6 +111,66 @@ export function parseJsonl(text: string, file: string, options: ParseOptions = {
     byId.set(id, { line: i + 1, record });
   }
   return [...byId.values()];
+}
+
+const LEADING_ID = /^\s*\{\s*"id"\s*:\s*"((?:[^"\\]|\\.)*)"/;
+
+/** A JSONL text parsed on demand: the record count and line numbers are known before any record is built. */
+export interface LazyJsonl {
+  /** Records that will be yielded (the last line of each id). */
+  count: number;
+  /** The line an id's record comes from. */
+  lineOf(id: string): number | undefined;
+  /** Parses and yields each record in turn (throws ImportError at the first bad line). */
+  records(): Iterable<JsonlRecord>;
+}
+
+/**
+ * The same records as `parseJsonl`, in the same order, but built one at a time while they are consumed
+ * (so a large import does not hold every parsed bead at once). A first pass reads only each line's
+ * leading `"id"`; a file whose lines do not start with it is parsed eagerly instead.
+ */
+export function parseJsonlLazily(text: string, file: string, options: ParseOptions = {}): LazyJsonl {
+  const lines = text.split('\n');
+  const last = new Map<string, number>();
+  for (let i = 0; i < lines.length; i++) {
+    const raw = (lines[i] as string).replace(/\r$/, '');
+    if (CONFLICT.test(raw))
+      throw new ImportError(
+        file,
+        i + 1,
+        'merge conflict markers: resolve the conflict (bd merge) before importing',
+      );
+    if (raw.trim() === '') continue;
+    const m = LEADING_ID.exec(raw);
+    if (m === null) {
+      const parsed = parseJsonl(text, file, options);
+      const lineById = new Map(
+        parsed.map((p) => [p.record.kind === 'bead' ? p.record.bead.id : p.record.tombstone.id, p.line]),
+      );
+      return {
+        count: parsed.length,
+        lineOf: (id) => lineById.get(id),
+        records: () => parsed.map((p) => p.record),
+      };
+    }
+    const quoted = m[1] as string;
+    const id = quoted.includes('\\') ? (JSON.parse(`"${quoted}"`) as string) : quoted;
+    last.delete(id);
+    last.set(id, i);
+  }
+  return {
+    count: last.size,
+    lineOf: (id) => {
+      const i = last.get(id);
+      return i === undefined ? undefined : i + 1;
+    },
+    *records() {
+      for (const i of last.values()) {
+        yield parseJsonlLine((lines[i] as string).replace(/\r$/, ''), file, i + 1, options);
+      }
+    },
+  };
 }
 
 /** Parses one non-blank line. */
@@ -139,8 +215,11 @@ export function parseJsonlLine(
   const title = o.title;
   if (typeof title !== 'string' || title.trim() === '') fail(`missing "title" for ${id as string}`);
   const status = o.status ?? 'open';
-  const allowed = [...STATUSES, ...(options.customStatuses ?? [])];
-  if (typeof status !== 'string' || !allowed.includes(status)) {
+  if (
+    typeof status !== 'string' ||
+    !(KNOWN_STATUSES.has(status) || (options.customStatuses ?? []).includes(status))
+  ) {
+    const allowed = [...STATUSES, ...(options.customStatuses ?? [])];
     fail(
       `unknown status ${JSON.stringify(status)}: use one of ${allowed.join(', ')} (or declare it in status.custom)`,
     );
@@ -166,20 +245,20 @@ export function parseJsonlLine(
   };
   const target = bead as unknown as Record<string, unknown>;
   const extra: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(o)) {
-    if (['id', 'title', 'status', 'priority', 'issue_type', 'created_at', 'updated_at'].includes(key))
-      continue;
+  for (const key in o) {
+    if (CORE_FIELDS.has(key)) continue;
+    const v = o[key];
     if (DERIVED.has(key) || v === null || v === undefined) continue;
-    if (TIMESTAMP_FIELDS.includes(key)) {
+    if (TIMESTAMP_FIELDS.has(key)) {
       if (v !== '') target[key] = ts(key, v);
-    } else if (STRING_FIELDS.includes(key)) {
+    } else if (STRING_FIELDS.has(key)) {
       if (typeof v !== 'string') fail(`"${key}" must be a string, got ${JSON.stringify(v)}`);
       if (v !== '') target[key] = v;
-    } else if (NUMBER_FIELDS.includes(key)) {
+    } else if (NUMBER_FIELDS.has(key)) {
       if (typeof v !== 'number' || !Number.isFinite(v))
         fail(`"${key}" must be a number, got ${JSON.stringify(v)}`);
       target[key] = v;
-    } else if (BOOL_FIELDS.includes(key)) {
+    } else if (BOOL_FIELDS.has(key)) {
       if (typeof v !== 'boolean') fail(`"${key}" must be true or false, got ${JSON.stringify(v)}`);
       if (v) target[key] = true;
     } else if (key === 'metadata') {
@@ -296,8 +375,9 @@ function comment(
 }
 
 function addLegacyLinks(o: Record<string, unknown>, bead: Bead): void {
-  for (const [field, type] of Object.entries(LEGACY_LINKS)) {
+  for (const [field, type] of LEGACY_LINK_ENTRIES) {
     const v = o[field];
+    if (v === undefined || v === null) continue;
     const targets =
       typeof v === 'string'
         ? [v]

@@ -1,11 +1,8 @@
 import type { Database } from 'better-sqlite3';
+import { BeadsError } from './errors.js';
 
-/**
- * The store's schema, as an ordered list of migrations applied by `PRAGMA user_version`.
- * Column names are Beads' JSON field names, so a row maps to a bead without renaming.
- */
-const MIGRATIONS: readonly string[] = [
-  `
+/** Version 1's issues table and its indexes (version 2 rebuilds the table clustered on `id`). */
+const V1_ISSUES_TABLE = `
   CREATE TABLE issues (
     id TEXT PRIMARY KEY,
     title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 500),
@@ -59,13 +56,23 @@ const MIGRATIONS: readonly string[] = [
     is_blocked INTEGER NOT NULL DEFAULT 0,
     CHECK ((status = 'closed') = (closed_at IS NOT NULL))
   );
+`;
+const ISSUES_INDEXES = `
   CREATE INDEX idx_issues_ready ON issues (priority, created_at DESC, id)
     WHERE is_blocked = 0 AND status IN ('open', 'in_progress') AND pinned = 0 AND ephemeral = 0;
   CREATE INDEX idx_issues_assignee ON issues (assignee) WHERE assignee IS NOT NULL;
   CREATE INDEX idx_issues_external_ref ON issues (external_ref) WHERE external_ref IS NOT NULL;
   CREATE INDEX idx_issues_defer ON issues (defer_until) WHERE defer_until IS NOT NULL;
 
-  CREATE TABLE dependencies (
+`;
+
+/**
+ * The store's schema, as an ordered list of migrations applied by `PRAGMA user_version`.
+ * Column names are Beads' JSON field names, so a row maps to a bead without renaming.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+${V1_ISSUES_TABLE}${ISSUES_INDEXES}  CREATE TABLE dependencies (
     issue_id TEXT NOT NULL REFERENCES issues (id) ON DELETE CASCADE,
     depends_on_id TEXT NOT NULL,
     type TEXT NOT NULL DEFAULT 'blocks',
@@ -118,6 +125,37 @@ const MIGRATIONS: readonly string[] = [
     original_type TEXT
   );
   `,
+  // v2: fewer pages written per change. The issues table is clustered on id (WITHOUT ROWID: no
+  // separate id index to update). Events lose AUTOINCREMENT (no sqlite_sequence write; ids only
+  // order events). Dirty marks become an append-only log whose rowid is the change sequence (one
+  // rightmost page instead of a keyed row plus a counter row); a row with issue_id '' keeps the
+  // sequence from restarting below a value a flush has already cleared.
+  `
+  ${V1_ISSUES_TABLE.replace('CREATE TABLE issues (', 'CREATE TABLE issues_v2 (').replace(/\);\s*$/, ') WITHOUT ROWID;')}
+  INSERT INTO issues_v2 SELECT * FROM issues;
+  DROP TABLE issues;
+  ALTER TABLE issues_v2 RENAME TO issues;
+  ${ISSUES_INDEXES}
+  CREATE TABLE events_v2 (
+    id INTEGER PRIMARY KEY,
+    issue_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    old_value TEXT,
+    new_value TEXT,
+    comment TEXT,
+    created_at TEXT NOT NULL
+  );
+  INSERT INTO events_v2 SELECT id, issue_id, event_type, actor, old_value, new_value, comment, created_at FROM events;
+  DROP TABLE events;
+  ALTER TABLE events_v2 RENAME TO events;
+  CREATE INDEX idx_events_issue ON events (issue_id, id);
+  CREATE TABLE dirty_log (seq INTEGER PRIMARY KEY, issue_id TEXT NOT NULL);
+  INSERT INTO dirty_log (seq, issue_id) SELECT seq, issue_id FROM dirty_issues ORDER BY seq;
+  INSERT OR IGNORE INTO dirty_log (seq, issue_id) SELECT CAST(value AS INTEGER), '' FROM meta WHERE key = 'dirty_seq';
+  DROP TABLE dirty_issues;
+  DELETE FROM meta WHERE key = 'dirty_seq';
+  `,
 ];
 
 /** Current schema version. */
@@ -132,7 +170,9 @@ export function applyPragmas(db: Database, busyTimeoutMs: number, readonly: bool
   }
   db.pragma('foreign_keys = ON');
   db.pragma('cache_size = -65536');
-  db.pragma('wal_autocheckpoint = 4000');
+  // Writers do not pay for checkpoints on their hot path: the flush that follows a burst of writes
+  // checkpoints (BeadStore.checkpoint), and this cap (64 MiB of WAL) only bounds a long burst.
+  db.pragma('wal_autocheckpoint = 16000');
   db.pragma('temp_store = MEMORY');
 }
 
@@ -140,13 +180,30 @@ export function applyPragmas(db: Database, busyTimeoutMs: number, readonly: bool
 export function migrate(db: Database): number {
   const before = db.pragma('user_version', { simple: true }) as number;
   if (before > SCHEMA_VERSION) {
-    throw new Error(`store schema version ${before} is newer than this bd (${SCHEMA_VERSION}): upgrade bd`);
+    throw new BeadsError(
+      'store.schema_newer',
+      `store schema version ${before} is newer than this bd (${SCHEMA_VERSION}): upgrade bd`,
+    );
   }
-  for (let v = before; v < SCHEMA_VERSION; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v] ?? '');
-      db.pragma(`user_version = ${v + 1}`);
-    }).immediate();
+  if (before === SCHEMA_VERSION) return before;
+  // Tables are rebuilt by create-copy-drop-rename, which must not cascade deletes to their children.
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) === 1;
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (let v = before; v < SCHEMA_VERSION; v++) {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[v] ?? '');
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0)
+          throw new BeadsError(
+            'store.migration_failed',
+            `migrating the store to schema ${v + 1} left ${broken.length} broken references: nothing was changed`,
+          );
+        db.pragma(`user_version = ${v + 1}`);
+      }).immediate();
+    }
+  } finally {
+    if (foreignKeys) db.pragma('foreign_keys = ON');
   }
   return before;
 }

@@ -61,6 +61,17 @@ const KNOWN_FIELDS = new Set<string>([...BEAD_COLUMNS, 'labels', 'dependencies',
 
 export type Row = Record<string, unknown>;
 
+/** How a bead column is stored: text/number, 0/1 boolean, JSON text, or a number where 0 means unset. */
+export function columnKind(col: string): 'plain' | 'bool' | 'json' | 'zero_unset' {
+  return BOOL_COLUMNS.has(col)
+    ? 'bool'
+    : JSON_COLUMNS.has(col)
+      ? 'json'
+      : ZERO_IS_UNSET.has(col)
+        ? 'zero_unset'
+        : 'plain';
+}
+
 /** A bead's column values (defaults for the NOT NULL text columns), plus `extra` as JSON text or null. */
 export function beadToRow(b: Bead): Row {
   const row: Row = {};
@@ -104,6 +115,73 @@ export function beadToValues(b: Bead): unknown[] {
   for (const k in source) if (!KNOWN_FIELDS.has(k)) (extra ??= {})[k] = source[k];
   out[BEAD_COLUMNS.length] = extra === null ? null : JSON.stringify(extra);
   return out;
+}
+
+/** Column kinds for reading: 0 plain, 1 boolean, 2 JSON, 4 zero means unset; title keeps ''. */
+const READ_KINDS = BEAD_COLUMNS.map((c) =>
+  BOOL_COLUMNS.has(c) ? 1 : JSON_COLUMNS.has(c) ? 2 : ZERO_IS_UNSET.has(c) ? 4 : c === 'title' ? 5 : 0,
+);
+
+/**
+ * The SELECT list `valuesToBead` reads (table alias `i`): every bead column, `extra`, then the labels
+ * and outgoing dependencies (JSON arrays) through correlated subqueries
+ * on the primary keys, so one raw query returns whole beads.
+ */
+export const BEAD_SELECT = [
+  ...ROW_VALUE_COLUMNS.map((c) => `i.${c}`),
+  `(SELECT json_group_array(label ORDER BY label) FROM labels WHERE issue_id = i.id)`,
+  `(SELECT json_group_array(json_array(depends_on_id, type, created_at, created_by, metadata, thread_id)) FROM dependencies WHERE issue_id = i.id)`,
+].join(', ');
+
+/** A bead from a raw row selected with `BEAD_SELECT` (the read hot path: no intermediate objects). */
+export function valuesToBead(values: readonly unknown[]): Bead {
+  const out: Record<string, unknown> = {};
+  const n = BEAD_COLUMNS.length;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    switch (READ_KINDS[i]) {
+      case 1:
+        if (v === 1) out[BEAD_COLUMNS[i] as string] = true;
+        break;
+      case 2:
+        out[BEAD_COLUMNS[i] as string] = JSON.parse(v as string) as unknown;
+        break;
+      case 4:
+        if (v !== 0 && v !== '') out[BEAD_COLUMNS[i] as string] = v;
+        break;
+      case 5:
+        out[BEAD_COLUMNS[i] as string] = v;
+        break;
+      case 0:
+      case undefined:
+        if (v !== '') out[BEAD_COLUMNS[i] as string] = v;
+    }
+  }
+  const extra = values[n];
+  if (typeof extra === 'string') out.extra = JSON.parse(extra) as unknown;
+  const labels = values[n + 1];
+  if (typeof labels === 'string' && labels !== '[]') out.labels = JSON.parse(labels) as string[];
+  const deps = values[n + 2];
+  if (typeof deps === 'string' && deps !== '[]') {
+    const list = (JSON.parse(deps) as string[][]).map((d) => {
+      const dep: Dependency = {
+        issue_id: values[0] as string,
+        depends_on_id: d[0] as string,
+        type: d[1] as string,
+        created_at: d[2] as string,
+        created_by: d[3] as string,
+      };
+      const metadata = d[4];
+      if (metadata !== undefined && metadata !== '' && metadata !== '{}') dep.metadata = metadata;
+      const thread = d[5];
+      if (thread !== undefined && thread !== '') dep.thread_id = thread;
+      return dep;
+    });
+    if (list.length > 1) list.sort((a, b) => (a.depends_on_id < b.depends_on_id ? -1 : 1));
+    out.dependencies = list;
+  }
+  return out as unknown as Bead;
 }
 
 /** A bead from a row: unset fields are absent, as in Beads' omitempty JSON. */

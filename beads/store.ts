@@ -14,11 +14,13 @@ import {
   NotFoundError,
   ValidationError,
 } from './errors.js';
+import { ImportChildBatch } from './import-batch.js';
 import { childDepth, childNumber, generateHashId, MAX_CHILD_DEPTH } from './ids.js';
 import { applyPragmas, migrate } from './schema.js';
 import { listOrder, listWhere, readyOrder, readyWhere } from './store-queries.js';
 import type { Row } from './store-rows.js';
 import {
+  BEAD_SELECT,
   beadToRow,
   beadToValues,
   ROW_VALUE_COLUMNS,
@@ -26,6 +28,7 @@ import {
   rowToComment,
   rowToDependency,
   stableJson,
+  valuesToBead,
 } from './store-rows.js';
 import type {
   BeadStore,
@@ -42,6 +45,7 @@ import type {
   TreeNode,
   UpdateInput,
 } from './store.types.js';
+import { beadLineSql, goEscape, serializeBead, serializeTombstone } from './jsonl-serialize.js';
 import { formatTimestamp } from './time.js';
 import type {
   Bead,
@@ -68,7 +72,23 @@ import {
 
 const BLOCKING = new Set(['blocks', 'conditional-blocks']);
 const ROW_COLUMNS = ROW_VALUE_COLUMNS;
+const BOOL_COLUMN_INDEXES = new Set(
+  ['ephemeral', 'no_history', 'pinned', 'is_template'].map((c) => ROW_COLUMNS.indexOf(c)),
+);
 const CHUNK = 500;
+/** Imports of at least this many records into an empty store rebuild the indexes afterwards. */
+const BULK_LOAD_MIN = 5_000;
+
+function rowToTombstone(r: Row): Tombstone {
+  const t: Tombstone = {
+    id: r.id as string,
+    deleted_at: r.deleted_at as string,
+    deleted_by: r.deleted_by as string,
+  };
+  if (r.delete_reason != null) t.delete_reason = r.delete_reason as string;
+  if (r.original_type != null) t.original_type = r.original_type as string;
+  return t;
+}
 
 /** The Beads store on one SQLite file: the single implementation of `BeadStore`. */
 export class SqliteBeadStore implements BeadStore {
@@ -78,6 +98,8 @@ export class SqliteBeadStore implements BeadStore {
   private readonly now: () => Date;
   private readonly blockedIndex: BlockedIndex;
   private readonly stmts = new Map<string, Statement>();
+  private readonly rawStmts = new Map<string, Statement>();
+  private readonly insertStmts = new Map<string, Statement>();
   private topLevelCount: number;
   private commentSeq = 0;
   private configCache: Map<string, string> | null = null;
@@ -198,9 +220,10 @@ export class SqliteBeadStore implements BeadStore {
   }
 
   get(id: string): Bead | null {
-    const row = this.stmt(`SELECT * FROM issues WHERE id = ?`).get(id) as Row | undefined;
-    if (!row) return null;
-    return this.attach([rowToBead(row)], true)[0] ?? null;
+    const values = this.rawStmt(`SELECT ${BEAD_SELECT} FROM issues i WHERE i.id = ?`).get(id) as
+      unknown[] | undefined;
+    if (!values) return null;
+    return this.attachComments([valuesToBead(values)])[0] ?? null;
   }
 
   getMany(ids: readonly string[]): Bead[] {
@@ -243,11 +266,10 @@ export class SqliteBeadStore implements BeadStore {
     const where = readyWhere(options, nowIso, anyDeferred);
     const cutoff = formatTimestamp(new Date(this.now().getTime() - 48 * 3600_000));
     const order = readyOrder(options.sort, cutoff);
-    const rows = this.rawRows(
-      `SELECT i.* FROM issues i ${options.include_ephemeral ? '' : 'INDEXED BY idx_issues_ready'} WHERE ${where.sql} ORDER BY ${order.sql} LIMIT ?`,
+    return this.readBeads(
+      `SELECT ${BEAD_SELECT} FROM issues i ${options.include_ephemeral ? '' : 'INDEXED BY idx_issues_ready'} WHERE ${where.sql} ORDER BY ${order.sql} LIMIT ?`,
       [...where.params, ...order.params, options.limit ?? 100],
     );
-    return this.attach(rows.map(rowToBead), false);
   }
 
   blocked(options: { parent?: string } = {}): BlockedBead[] {
@@ -810,20 +832,29 @@ export class SqliteBeadStore implements BeadStore {
           )
         : this.stmt(`SELECT * FROM tombstones ORDER BY id`).all()
     ) as Row[];
-    const tombstones = tombRows.map((r) => {
-      const t: Tombstone = {
-        id: r.id as string,
-        deleted_at: r.deleted_at as string,
-        deleted_by: r.deleted_by as string,
-      };
-      if (r.delete_reason != null) t.delete_reason = r.delete_reason as string;
-      if (r.original_type != null) t.original_type = r.original_type as string;
-      return t;
-    });
-    return { beads, tombstones };
+    return { beads, tombstones: tombRows.map(rowToTombstone) };
   }
 
-  importRecords(records: readonly JsonlRecord[], options: ImportOptions): ImportSummary {
+  exportLines(options: { includeEphemeral?: boolean } = {}): string[] {
+    const where = options.includeEphemeral === true ? '' : 'WHERE i.ephemeral = 0';
+    const rows = this.rawStmt(
+      `SELECT i.id, CASE WHEN i.extra IS NULL THEN ${beadLineSql()} END FROM issues i ${where} ORDER BY i.id`,
+    ).all() as Array<[string, string | null]>;
+    const lines: Array<[string, string]> = rows.map(([id, line]) => {
+      if (line !== null) return [id, line];
+      const bead = this.get(id);
+      return [id, bead === null ? '' : serializeBead(bead)];
+    });
+    const tombs = (this.stmt(`SELECT * FROM tombstones ORDER BY id`).all() as Row[]).map(rowToTombstone);
+    for (const t of tombs) lines.push([t.id, serializeTombstone(t)]);
+    let sorted = true;
+    for (let k = 1; k < lines.length && sorted; k++)
+      sorted = (lines[k - 1] as [string, string])[0] < (lines[k] as [string, string])[0];
+    if (!sorted) lines.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return lines.map((l) => goEscape(l[1]));
+  }
+
+  importRecords(records: Iterable<JsonlRecord>, options: ImportOptions): ImportSummary {
     return this.transaction(() => {
       const summary: ImportSummary = {
         created: 0,
@@ -836,8 +867,14 @@ export class SqliteBeadStore implements BeadStore {
       const customStatuses = this.customList('status.custom');
       const ts = formatTimestamp(this.now());
       const touched: string[] = [];
+      const wasEmpty = this.stmt(`SELECT NOT EXISTS (SELECT 1 FROM issues)`).pluck().get() === 1;
+      const anyTombstones = this.stmt(`SELECT EXISTS (SELECT 1 FROM tombstones)`).pluck().get() === 1;
+      const count = Array.isArray(records) ? records.length : (options.expectedCount ?? 0);
+      const rebuild = wasEmpty && count >= BULK_LOAD_MIN ? this.dropSecondaryIndexes() : [];
+      const children = new ImportChildBatch(this.db);
       for (const record of records) {
         if (record.kind === 'tombstone') {
+          children.flush();
           if (this.importTombstone(record.tombstone, options)) summary.deleted++;
           touched.push(record.tombstone.id);
           continue;
@@ -860,8 +897,10 @@ export class SqliteBeadStore implements BeadStore {
             },
           );
         }
-        const tomb = this.stmt(`SELECT deleted_at FROM tombstones WHERE id = ?`).pluck().get(bead.id) as
-          string | undefined;
+        const tomb = anyTombstones
+          ? (this.stmt(`SELECT deleted_at FROM tombstones WHERE id = ?`).pluck().get(bead.id) as
+              string | undefined)
+          : undefined;
         if (tomb !== undefined) {
           if (Date.parse(bead.updated_at) <= Date.parse(tomb) && !options.force) {
             summary.skipped++;
@@ -869,9 +908,13 @@ export class SqliteBeadStore implements BeadStore {
           }
           this.stmt(`DELETE FROM tombstones WHERE id = ?`).run(bead.id);
         }
-        const existing = this.get(bead.id);
+        let existing: Bead | null = null;
+        if (this.exists(bead.id)) {
+          children.flush();
+          existing = this.get(bead.id);
+        }
         if (existing === null) {
-          this.writeImported(bead, false);
+          this.writeImported(bead, false, children);
           summary.created++;
         } else if (
           stableJson(comparable(existing)) === stableJson(comparable(mergeComments(bead, existing)))
@@ -882,13 +925,14 @@ export class SqliteBeadStore implements BeadStore {
           summary.skipped++;
           continue;
         } else {
-          this.writeImported(bead, true);
+          this.writeImported(bead, true, children);
           summary.updated++;
           this.event(bead.id, 'updated', options.actor, JSON.stringify(existing), null, 'import');
         }
         touched.push(bead.id);
         summary.ids.push(bead.id);
       }
+      children.flush();
       for (const e of options.events ?? []) {
         this.stmt(
           `INSERT INTO events (issue_id, event_type, actor, old_value, new_value, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -910,19 +954,32 @@ export class SqliteBeadStore implements BeadStore {
         this.topLevelCount = this.countTopLevel();
         this.markDirtyMany(touched);
       }
+      for (const sql of rebuild) this.db.exec(sql);
       return summary;
     });
   }
 
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
   dirty(): { ids: string[]; seq: number } {
-    const ids = this.stmt(`SELECT issue_id FROM dirty_issues ORDER BY issue_id`).pluck().all() as string[];
-    return { ids, seq: Number(this.getMeta('dirty_seq') ?? '0') };
+    const ids = this.stmt(`SELECT DISTINCT issue_id FROM dirty_log WHERE issue_id <> '' ORDER BY issue_id`)
+      .pluck()
+      .all() as string[];
+    const seq = this.stmt(`SELECT max(seq) FROM dirty_log`).pluck().get() as number | null;
+    return { ids, seq: seq ?? 0 };
   }
 
   clearDirty(ids: readonly string[], upToSeq: number): void {
     this.transaction(() => {
-      const del = this.stmt(`DELETE FROM dirty_issues WHERE issue_id = ? AND seq <= ?`);
-      for (const id of ids) del.run(id, upToSeq);
+      const top = this.stmt(`SELECT max(seq) FROM dirty_log`).pluck().get() as number | null;
+      this.stmt(`DELETE FROM dirty_log WHERE seq <= ? AND issue_id IN (SELECT value FROM json_each(?))`).run(
+        upToSeq,
+        JSON.stringify(ids),
+      );
+      this.stmt(`DELETE FROM dirty_log WHERE issue_id = '' AND seq < ?`).run(top ?? 0);
+      if (top !== null) this.stmt(`INSERT OR IGNORE INTO dirty_log (seq, issue_id) VALUES (?, '')`).run(top);
     });
   }
 
@@ -1021,10 +1078,30 @@ export class SqliteBeadStore implements BeadStore {
     return id;
   }
 
+  /** Inserts a bead's row, binding only the columns that differ from their defaults (most are unset). */
   private insertRow(bead: Bead): void {
-    this.stmt(
-      `INSERT INTO issues (${ROW_COLUMNS.join(', ')}) VALUES (${ROW_COLUMNS.map(() => '?').join(', ')})`,
-    ).run(beadToValues(bead));
+    const values = beadToValues(bead);
+    const bound: unknown[] = [];
+    let key = '';
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v === null || v === '' || (v === 0 && BOOL_COLUMN_INDEXES.has(i))) continue;
+      bound.push(v);
+      key += `${i},`;
+    }
+    let stmt = this.insertStmts.get(key);
+    if (!stmt) {
+      const cols = key
+        .split(',')
+        .filter((k) => k !== '')
+        .map((k) => ROW_COLUMNS[Number(k)] as string);
+      stmt = this.db.prepare(
+        `INSERT INTO issues (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+      );
+      if (this.insertStmts.size > 500) this.insertStmts.clear();
+      this.insertStmts.set(key, stmt);
+    }
+    stmt.run(bound);
   }
 
   private writeColumns(id: string, changes: Record<string, unknown>): void {
@@ -1077,25 +1154,11 @@ export class SqliteBeadStore implements BeadStore {
   }
 
   private markDirty(id: string): void {
-    const seq = this.stmt(
-      `INSERT INTO meta (key, value) VALUES ('dirty_seq', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value`,
-    )
-      .pluck()
-      .get() as string;
-    this.stmt(
-      `INSERT INTO dirty_issues (issue_id, seq) VALUES (?, ?) ON CONFLICT (issue_id) DO UPDATE SET seq = excluded.seq`,
-    ).run(id, Number(seq));
+    this.stmt(`INSERT INTO dirty_log (issue_id) VALUES (?)`).run(id);
   }
 
   private markDirtyMany(ids: readonly string[]): void {
-    const seq = this.stmt(
-      `INSERT INTO meta (key, value) VALUES ('dirty_seq', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value`,
-    )
-      .pluck()
-      .get() as string;
-    this.stmt(
-      `INSERT INTO dirty_issues (issue_id, seq) SELECT value, ? FROM json_each(?) WHERE true ON CONFLICT (issue_id) DO UPDATE SET seq = excluded.seq`,
-    ).run(Number(seq), JSON.stringify(ids));
+    this.stmt(`INSERT INTO dirty_log (issue_id) SELECT value FROM json_each(?)`).run(JSON.stringify(ids));
   }
 
   private touch(id: string, eventType: string, actor: string, value: string): void {
@@ -1270,60 +1333,66 @@ export class SqliteBeadStore implements BeadStore {
     limit?: number,
     withComments = true,
   ): Bead[] {
-    const sql = `SELECT i.* FROM issues i WHERE ${where} ORDER BY ${order}${limit !== undefined ? ' LIMIT ?' : ''}`;
-    return this.attach(
-      this.rawRows(sql, [...params, ...(limit !== undefined ? [limit] : [])]).map(rowToBead),
-      withComments,
-    );
+    const sql = `SELECT ${BEAD_SELECT} FROM issues i WHERE ${where} ORDER BY ${order}${limit !== undefined ? ' LIMIT ?' : ''}`;
+    const beads = this.readBeads(sql, [...params, ...(limit !== undefined ? [limit] : [])]);
+    return withComments ? this.attachComments(beads) : beads;
   }
 
-  /** Rows as sparse objects (non-null columns only): much cheaper than better-sqlite3's full row objects. */
-  private rawRows(sql: string, params: unknown[]): Row[] {
-    const stmt = this.db.prepare(sql).raw(true);
-    const cols = stmt.columns().map((c) => c.name);
-    return (stmt.all(...params) as unknown[][]).map((values) => {
-      const row: Row = {};
-      for (let i = 0; i < values.length; i++) if (values[i] !== null) row[cols[i] as string] = values[i];
-      return row;
-    });
+  /** Whole beads (labels and dependencies included) from a raw query over `BEAD_SELECT`. */
+  private readBeads(sql: string, params: unknown[]): Bead[] {
+    return (this.rawStmt(sql).all(...params) as unknown[][]).map(valuesToBead);
   }
 
-  /** Adds labels, outgoing dependencies and (optionally) comments, in one query each per chunk. */
-  private attach(beads: Bead[], withComments: boolean): Bead[] {
+  /** A cached statement in raw mode (rows as arrays). */
+  private rawStmt(sql: string): Statement {
+    let s = this.rawStmts.get(sql);
+    if (!s) {
+      if (this.rawStmts.size > 200) this.rawStmts.clear();
+      s = this.db.prepare(sql).raw(true);
+      this.rawStmts.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Adds comments, in one query per chunk (or one scan for large sets). */
+  private attachComments(beads: Bead[]): Bead[] {
     if (beads.length === 0) return beads;
     const byId = new Map(beads.map((b) => [b.id, b]));
-    const all = beads.length > 2000;
-    const chunks: string[][] = [];
-    if (!all)
-      for (let i = 0; i < beads.length; i += CHUNK) chunks.push(beads.slice(i, i + CHUNK).map((b) => b.id));
-    const rowsOf = (table: string, order: string): Row[] =>
-      all
-        ? (this.stmt(`SELECT * FROM ${table} ORDER BY issue_id, ${order}`).all() as Row[])
-        : chunks.flatMap(
-            (ids) =>
-              this.stmt(
-                `SELECT * FROM ${table} WHERE issue_id IN (SELECT value FROM json_each(?)) ORDER BY issue_id, ${order}`,
-              ).all(JSON.stringify(ids)) as Row[],
-          );
-    for (const r of rowsOf('labels', 'label')) {
-      const b = byId.get(r.issue_id as string);
-      if (b) (b.labels ??= []).push(r.label as string);
+    const rows: Row[] = [];
+    if (beads.length > 2000) {
+      rows.push(...(this.stmt(`SELECT * FROM comments ORDER BY issue_id, created_at, id`).all() as Row[]));
+    } else {
+      const sql = `SELECT * FROM comments WHERE issue_id IN (SELECT value FROM json_each(?)) ORDER BY issue_id, created_at, id`;
+      for (let i = 0; i < beads.length; i += CHUNK)
+        rows.push(
+          ...(this.stmt(sql).all(JSON.stringify(beads.slice(i, i + CHUNK).map((b) => b.id))) as Row[]),
+        );
     }
-    for (const r of rowsOf('dependencies', 'depends_on_id')) {
+    for (const r of rows) {
       const b = byId.get(r.issue_id as string);
-      if (b) (b.dependencies ??= []).push(rowToDependency(r));
-    }
-    if (withComments) {
-      for (const r of rowsOf('comments', 'created_at, id')) {
-        const b = byId.get(r.issue_id as string);
-        if (b) (b.comments ??= []).push(rowToComment(r));
-      }
+      if (b) (b.comments ??= []).push(rowToComment(r));
     }
     return beads;
   }
 
-  private writeImported(bead: Bead, replace: boolean): void {
+  /**
+   * Drops the secondary indexes of the bead tables and returns their DDL: a bulk load into an empty
+   * store inserts faster and rebuilds each index by one sort (inside the same transaction).
+   */
+  private dropSecondaryIndexes(): string[] {
+    const rows = this.db
+      .prepare(
+        `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('issues', 'labels', 'dependencies', 'comments')`,
+      )
+      .all() as Array<{ name: string; sql: string }>;
+    for (const r of rows) this.db.exec(`DROP INDEX "${r.name}"`);
+    return rows.map((r) => r.sql);
+  }
+
+  private writeImported(bead: Bead, replace: boolean, children: ImportChildBatch): void {
+    for (const d of bead.dependencies ?? []) checkDepType(d.type);
     if (replace) {
+      children.flush();
       const values = beadToValues(bead);
       const cols = ROW_COLUMNS.filter((c) => c !== 'id');
       this.stmt(`UPDATE issues SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run([
@@ -1335,28 +1404,7 @@ export class SqliteBeadStore implements BeadStore {
     } else {
       this.insertRow(bead);
     }
-    for (const label of new Set(bead.labels ?? [])) {
-      this.stmt(`INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)`).run(bead.id, label);
-    }
-    for (const d of bead.dependencies ?? []) {
-      checkDepType(d.type);
-      this.stmt(
-        `INSERT OR REPLACE INTO dependencies (issue_id, depends_on_id, type, created_at, created_by, metadata, thread_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        bead.id,
-        d.depends_on_id,
-        d.type,
-        d.created_at,
-        d.created_by ?? '',
-        d.metadata ?? '{}',
-        d.thread_id ?? '',
-      );
-    }
-    for (const c of bead.comments ?? []) {
-      this.stmt(
-        `INSERT OR IGNORE INTO comments (id, issue_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)`,
-      ).run(c.id, bead.id, c.author ?? '', c.text ?? '', c.created_at);
-    }
+    children.add(bead);
   }
 
   private importTombstone(t: Tombstone, options: ImportOptions): boolean {

@@ -195,6 +195,8 @@ export interface ImportOptions {
   actor: string;
   /** Audit events to append in the same transaction (the split backup format carries them). */
   events?: ReadonlyArray<Omit<BeadEvent, 'id'>>;
+  /** How many records an iterable (not an array) will yield: lets a large load take the bulk path. */
+  expectedCount?: number;
 }
 
 /** A read-only view used by export: every live bead with labels, edges and comments, and tombstones. */
@@ -291,11 +293,18 @@ export interface BeadStore {
 
   /** Every live bead (sorted by id) and tombstone, for export. */
   snapshot(options?: { includeEphemeral?: boolean; ids?: readonly string[] }): StoreSnapshot;
+  /**
+   * The canonical export as lines (beads and tombstones, sorted by id, Go escaping applied), built
+   * by SQLite: the fast path of a full export. Byte-identical to serializing `snapshot()`.
+   */
+  exportLines(options?: { includeEphemeral?: boolean }): string[];
   /** Upsert in one transaction: all or nothing. Unknown fields kept in `extra`. */
-  importRecords(records: readonly JsonlRecord[], options: ImportOptions): ImportSummary;
+  importRecords(records: Iterable<JsonlRecord>, options: ImportOptions): ImportSummary;
   /** Ids changed since the last `clearDirty` (for incremental export), with the change sequence. */
   dirty(): { ids: string[]; seq: number };
   clearDirty(ids: readonly string[], upToSeq: number): void;
+  /** Copies the write-ahead log back into the database file without blocking (after a flush). */
+  checkpoint(): void;
   /** Runs fn in one write transaction (nested calls join it). */
   transaction<T>(fn: () => T): T;
 }
