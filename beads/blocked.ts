@@ -141,11 +141,17 @@ export class BlockedIndex {
 export function recomputeAllBlocked(db: Database): number {
   type Issue = { status: string; close_reason: string | null };
   const byId = new Map<string, Issue>();
-  for (const [id, status, reason] of db
-    .prepare(`SELECT id, status, close_reason FROM issues`)
+  // Only the statuses a rule reads: targets of blocking edges, and children of waits-for spawners.
+  const rows = db
+    .prepare(
+      `SELECT id, status, close_reason FROM issues WHERE id IN (
+         SELECT depends_on_id FROM dependencies WHERE type IN ('blocks', 'conditional-blocks')
+         UNION SELECT c.issue_id FROM dependencies c JOIN dependencies w
+           ON w.type = 'waits-for' AND c.type = 'parent-child' AND c.depends_on_id = w.depends_on_id)`,
+    )
     .raw(true)
-    .iterate() as IterableIterator<[string, string, string | null]>)
-    byId.set(id, { status, close_reason: reason });
+    .all() as Array<[string, string, string | null]>;
+  for (const [id, status, reason] of rows) byId.set(id, { status, close_reason: reason });
   const edges = (
     db.prepare(`SELECT issue_id, depends_on_id, type, metadata FROM dependencies`).raw(true).all() as Array<
       [string, string, string, string]

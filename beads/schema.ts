@@ -129,7 +129,8 @@ ${V1_ISSUES_TABLE}${ISSUES_INDEXES}  CREATE TABLE dependencies (
   // separate id index to update). Events lose AUTOINCREMENT (no sqlite_sequence write; ids only
   // order events). Dirty marks become an append-only log whose rowid is the change sequence (one
   // rightmost page instead of a keyed row plus a counter row); a row with issue_id '' keeps the
-  // sequence from restarting below a value a flush has already cleared.
+  // sequence from restarting below a value a flush has already cleared. idx_deps_source goes: the
+  // dependencies primary key (issue_id, depends_on_id) already serves lookups by issue_id.
   `
   ${V1_ISSUES_TABLE.replace('CREATE TABLE issues (', 'CREATE TABLE issues_v2 (').replace(/\);\s*$/, ') WITHOUT ROWID;')}
   INSERT INTO issues_v2 SELECT * FROM issues;
@@ -155,6 +156,7 @@ ${V1_ISSUES_TABLE}${ISSUES_INDEXES}  CREATE TABLE dependencies (
   INSERT OR IGNORE INTO dirty_log (seq, issue_id) SELECT CAST(value AS INTEGER), '' FROM meta WHERE key = 'dirty_seq';
   DROP TABLE dirty_issues;
   DELETE FROM meta WHERE key = 'dirty_seq';
+  DROP INDEX idx_deps_source;
   `,
 ];
 
