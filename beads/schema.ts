@@ -130,7 +130,9 @@ ${V1_ISSUES_TABLE}${ISSUES_INDEXES}  CREATE TABLE dependencies (
   // order events). Dirty marks become an append-only log whose rowid is the change sequence (one
   // rightmost page instead of a keyed row plus a counter row); a row with issue_id '' keeps the
   // sequence from restarting below a value a flush has already cleared. idx_deps_source goes: the
-  // dependencies primary key (issue_id, depends_on_id) already serves lookups by issue_id.
+  // dependencies primary key (issue_id, depends_on_id) already serves lookups by issue_id. The town's
+  // actors keep their machine snapshots and the replies of handled bus messages here, so both are
+  // written in the same transaction as the store change they go with.
   `
   ${V1_ISSUES_TABLE.replace('CREATE TABLE issues (', 'CREATE TABLE issues_v2 (').replace(/\);\s*$/, ') WITHOUT ROWID;')}
   INSERT INTO issues_v2 SELECT * FROM issues;
@@ -157,6 +159,13 @@ ${V1_ISSUES_TABLE}${ISSUES_INDEXES}  CREATE TABLE dependencies (
   DROP TABLE dirty_issues;
   DELETE FROM meta WHERE key = 'dirty_seq';
   DROP INDEX idx_deps_source;
+  CREATE TABLE actor_state (
+    address TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    snapshot TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE handled_messages (id TEXT PRIMARY KEY, reply TEXT NOT NULL, handled_at TEXT NOT NULL) WITHOUT ROWID;
   `,
 ];
 

@@ -959,6 +959,48 @@ export class SqliteBeadStore implements BeadStore {
     });
   }
 
+  actorState(address: string): { role: string; snapshot: string; updated_at: string } | null {
+    const row = this.stmt(`SELECT role, snapshot, updated_at FROM actor_state WHERE address = ?`).get(
+      address,
+    ) as { role: string; snapshot: string; updated_at: string } | undefined;
+    return row ?? null;
+  }
+
+  actorStates(): Array<{ address: string; role: string; updated_at: string }> {
+    return this.stmt(`SELECT address, role, updated_at FROM actor_state ORDER BY address`).all() as Array<{
+      address: string;
+      role: string;
+      updated_at: string;
+    }>;
+  }
+
+  saveActorState(address: string, role: string, snapshot: string): void {
+    this.stmt(
+      `INSERT INTO actor_state (address, role, snapshot, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (address) DO UPDATE SET role = excluded.role, snapshot = excluded.snapshot, updated_at = excluded.updated_at`,
+    ).run(address, role, snapshot, formatTimestamp(this.now()));
+  }
+
+  handledReply(messageId: string): string | null {
+    return (
+      (this.stmt(`SELECT reply FROM handled_messages WHERE id = ?`).pluck().get(messageId) as
+        | string
+        | undefined) ?? null
+    );
+  }
+
+  recordHandled(messageId: string, reply: string): void {
+    this.stmt(`INSERT OR REPLACE INTO handled_messages (id, reply, handled_at) VALUES (?, ?, ?)`).run(
+      messageId,
+      reply,
+      formatTimestamp(this.now()),
+    );
+  }
+
+  pruneHandled(beforeIso: string): number {
+    return this.stmt(`DELETE FROM handled_messages WHERE handled_at < ?`).run(beforeIso).changes;
+  }
+
   checkpoint(): void {
     this.db.pragma('wal_checkpoint(PASSIVE)');
   }

@@ -303,6 +303,18 @@ export interface BeadStore {
   /** Ids changed since the last `clearDirty` (for incremental export), with the change sequence. */
   dirty(): { ids: string[]; seq: number };
   clearDirty(ids: readonly string[], upToSeq: number): void;
+  /** A hosted actor's persisted machine snapshot (JSON), or null when it has none. */
+  actorState(address: string): { role: string; snapshot: string; updated_at: string } | null;
+  /** Every persisted actor snapshot's address and role. */
+  actorStates(): Array<{ address: string; role: string; updated_at: string }>;
+  /** Persists an actor's snapshot (JSON text); call inside the transaction of the change it goes with. */
+  saveActorState(address: string, role: string, snapshot: string): void;
+  /** The recorded reply (JSON text) of a bus message already handled, or null. */
+  handledReply(messageId: string): string | null;
+  /** Records a handled message's reply; call inside the transaction of the change it made. */
+  recordHandled(messageId: string, reply: string): void;
+  /** Forgets handled messages recorded before `beforeIso`; returns how many. */
+  pruneHandled(beforeIso: string): number;
   /** Copies the write-ahead log back into the database file without blocking (after a flush). */
   checkpoint(): void;
   /** Runs fn in one write transaction (nested calls join it). */

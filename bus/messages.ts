@@ -107,6 +107,8 @@ export const messageSchemas = {
     reply_to: optStr,
     priority: z.number().int().min(0).max(4).exactOptional(),
   }),
+  /** Marks a mail bead read (closed); the reader is the envelope's `from`, who must be its recipient. */
+  'mail.read': z.strictObject({ id: z.string().min(1) }),
   nudge: z.strictObject({ text: z.string().min(1) }),
   heartbeat: z.strictObject({
     actor: addressTextSchema,
@@ -115,7 +117,19 @@ export const messageSchemas = {
     uptime_ms: z.number().nonnegative().exactOptional(),
   }),
   'bead.created': z.strictObject({ bead: beadSchema }),
+  /** On the recipient's mail subject: a mail bead was stored for it (read it from the store). */
+  'mail.delivered': z.strictObject({
+    id: z.string().min(1),
+    from: addressTextSchema,
+    to: addressTextSchema,
+    subject: z.string(),
+    priority: z.number().int().min(0).max(4),
+  }),
   'bead.updated': z.strictObject({ bead: beadSchema, changes: z.array(z.string()).exactOptional() }),
+  /** `gt.<town>.cmd.town.status`: the daemon replies with its pid, NATS URL and actors. */
+  'town.status': z.strictObject({}),
+  /** `gt.<town>.cmd.town.stop`: the daemon replies, then shuts down within `grace_ms`. */
+  'town.stop': z.strictObject({ grace_ms: z.number().int().positive().exactOptional() }),
 } as const;
 
 /** Every registered message type. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { NoStoreError } from '../../beads/errors.js';
+import type { StoreWriter } from '../../actors/store/store-client.js';
 import type { BeadStore } from '../../beads/store.types.js';
 
 /** Global options every command sees (commander's `optsWithGlobals()`). */
@@ -80,6 +81,11 @@ async function openStore(loc: StoreLocation): Promise<BeadStore> {
   return SqliteBeadStore.open(loc.dbPath);
 }
 
+async function openReadonly(loc: StoreLocation): Promise<BeadStore> {
+  const { SqliteBeadStore } = await import('../../beads/store.js');
+  return SqliteBeadStore.open(loc.dbPath, { readonly: true });
+}
+
 /** A store opened for one command, with what the command needs to know about where it lives. */
 export interface Session {
   store: BeadStore;
@@ -93,13 +99,23 @@ function session(store: BeadStore, loc: StoreLocation, opts: GlobalOptions): Ses
   return { store, loc, opts, actor: () => (actor ??= resolveActor(opts)) };
 }
 
-/** Read path: open the store, import the JSONL if it changed under us, run `fn`, close. */
+/** The running town daemon that owns this store (its single writer), or null. */
+async function owningTown(loc: StoreLocation): Promise<{ root: string; town: string } | null> {
+  const { runningTownOf } = await import('../../actors/store/store-client.js');
+  return runningTownOf(loc.beadsDir);
+}
+
+/**
+ * Read path: open the store, import the JSONL if it changed under us (not while a town daemon owns
+ * the store: it does its own syncing), run `fn`, close.
+ */
 export async function withRead<T>(opts: GlobalOptions, fn: (s: Session) => T | Promise<T>): Promise<T> {
   const loc = locateStore(opts);
-  const store = await openStore(loc);
+  const town = await owningTown(loc);
+  const store = town === null ? await openStore(loc) : await openReadonly(loc);
   try {
     const { autoImport } = await import('../../beads/git-sync.js');
-    autoImport(store, loc.beadsDir);
+    if (town === null) autoImport(store, loc.beadsDir);
     return await fn(session(store, loc, opts));
   } finally {
     store.close();
@@ -116,6 +132,15 @@ export async function withWrite<T>(
   message: (result: T) => string | null,
 ): Promise<T> {
   const loc = locateStore(opts);
+  const town = await owningTown(loc);
+  if (town !== null) {
+    const { BeadsError } = await import('../../beads/errors.js');
+    throw new BeadsError(
+      'store.owned_by_daemon',
+      `town ${town.town} is running and its daemon is the only writer of this store; it does not take this command over the bus yet: stop the town (gt down) first, or use bd create, update (with --claim) and close, which go through it`,
+      { details: { town: town.town } },
+    );
+  }
   const store = await openStore(loc);
   try {
     const sync = await import('../../beads/git-sync.js');
@@ -126,6 +151,41 @@ export async function withWrite<T>(
     if (msg !== null) await sync.commit(loc.beadsDir, msg);
     return result;
   } finally {
+    store.close();
+  }
+}
+
+/** A write session: reads from `store`, writes through `writer` (the daemon's store actor, or directly). */
+export interface WriterSession extends Session {
+  writer: StoreWriter;
+}
+
+/**
+ * Write path for the commands the town daemon serves. With a running town daemon owning the store,
+ * the store is opened read-only and every change is a bus command to the store actor (which flushes
+ * and commits the JSONL itself); otherwise this is `withWrite` with a writer on the store.
+ */
+export async function withStoreWriter<T>(
+  opts: GlobalOptions,
+  fn: (s: WriterSession) => Promise<T>,
+  message: (result: T) => string | null,
+): Promise<T> {
+  const loc = locateStore(opts);
+  const town = await owningTown(loc);
+  const client = await import('../../actors/store/store-client.js');
+  if (town === null) {
+    return withWrite(
+      opts,
+      (s) => fn({ ...s, writer: new client.DirectStoreWriter(s.store, loc.beadsDir, null) }),
+      message,
+    );
+  }
+  const store = await openReadonly(loc);
+  const writer = await client.daemonWriter(town.root);
+  try {
+    return await fn({ ...session(store, loc, opts), writer });
+  } finally {
+    await writer.close();
     store.close();
   }
 }

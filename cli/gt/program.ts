@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerTownCommands } from './commands/town.js';
 
 /** Global options every `gt` command sees (`optsWithGlobals()`). */
 export interface GtGlobalOptions {
@@ -19,5 +20,6 @@ export function buildProgram(): Command {
     .showSuggestionAfterError()
     .option('--json', 'machine-readable output')
     .option('--town <path>', 'the town directory (else $GT_TOWN, else town.json found upwards)');
+  registerTownCommands(program);
   return program;
 }

@@ -62,7 +62,11 @@ describe('encode / decode', () => {
       nudge: { text: 'wake up' },
       heartbeat: { actor: 'alpha/deacon', seq: 3, state: 'idle' },
       'bead.created': { bead: { id: 'bd-a1', title: 'T', status: 'open' } },
+      'mail.read': { id: 'bd-m1' },
+      'mail.delivered': { id: 'bd-m1', from: 'alpha/mayor', to: 'alpha/deacon', subject: 'Hi', priority: 2 },
       'bead.updated': { bead: { id: 'bd-a1', title: 'T' }, changes: ['status'] },
+      'town.status': {},
+      'town.stop': { grace_ms: 1000 },
     } as const;
     expect(Object.keys(samples).sort()).toEqual([...MESSAGE_TYPES].sort());
     for (const type of MESSAGE_TYPES) {

@@ -11,7 +11,7 @@ import {
   priorityArg,
   statusesArg,
 } from '../args.js';
-import { withRead, withWrite } from '../context.js';
+import { withRead, withStoreWriter, withWrite } from '../context.js';
 import { beadDetail, beadLine, printJson, UsageError } from '../output.js';
 import { commitMessage, defined, emit, optionsOf } from './common.js';
 
@@ -84,9 +84,9 @@ function createInput(title: string, f: CreateFlags, store: BeadStore): CreateInp
 async function runCreate(title: string, cmd: Command, quick: boolean): Promise<void> {
   const o = optionsOf<CreateFlags>(cmd);
   if (title.trim() === '') throw new ValidationError('title must not be empty');
-  const bead = await withWrite(
+  const bead = await withStoreWriter(
     o,
-    async (s) => s.store.create(createInput(title, o, s.store), await s.actor()),
+    async (s) => s.writer.create(createInput(title, o, s.store), await s.actor()),
     (b) => commitMessage('create', [b.id], b.title),
   );
   if (quick || o.silent === true) {
@@ -210,7 +210,7 @@ export function registerIssueCommands(program: Command): void {
     .option('--external-ref <ref>', 'external reference ("" clears)')
     .action(async (ids: string[], _o: unknown, cmd: Command) => {
       const o = optionsOf<UpdateFlags>(cmd);
-      const beads = await withWrite(
+      const beads = await withStoreWriter(
         o,
         async (s) => {
           const input = updateInput(o, s.store);
@@ -221,13 +221,21 @@ export function registerIssueCommands(program: Command): void {
             );
           }
           const actor = await s.actor();
-          return s.store.transaction(() =>
-            resolveAll(s.store, ids).map((id) => {
-              let b = o.claim === true ? s.store.claim(id, actor) : null;
-              if (Object.keys(input).length > 0) b = s.store.update(id, input, actor);
-              return b as Bead;
-            }),
-          );
+          if (s.writer.via === 'direct')
+            return s.store.transaction(() =>
+              resolveAll(s.store, ids).map((id) => {
+                let b = o.claim === true ? s.store.claim(id, actor) : null;
+                if (Object.keys(input).length > 0) b = s.store.update(id, input, actor);
+                return b as Bead;
+              }),
+            );
+          const out: Bead[] = [];
+          for (const id of resolveAll(s.store, ids)) {
+            let b = o.claim === true ? await s.writer.claim(id, actor) : null;
+            if (Object.keys(input).length > 0) b = await s.writer.update(id, input, actor);
+            out.push(b as Bead);
+          }
+          return out;
         },
         (bs) =>
           commitMessage(
@@ -246,14 +254,18 @@ export function registerIssueCommands(program: Command): void {
     .option('-f, --force', 'close despite open blockers, open children or pinning')
     .action(async (ids: string[], _o: unknown, cmd: Command) => {
       const o = optionsOf<{ reason?: string; force?: boolean }>(cmd);
-      const beads = await withWrite(
+      const beads = await withStoreWriter(
         o,
         async (s) => {
           const actor = await s.actor();
           const opts = defined<{ reason: string; force: boolean }>({ reason: o.reason, force: o.force });
-          return s.store.transaction(() =>
-            resolveAll(s.store, ids).map((id) => s.store.close(id, opts, actor)),
-          );
+          if (s.writer.via === 'direct')
+            return s.store.transaction(() =>
+              resolveAll(s.store, ids).map((id) => s.store.close(id, opts, actor)),
+            );
+          const out: Bead[] = [];
+          for (const id of resolveAll(s.store, ids)) out.push(await s.writer.close(id, opts, actor));
+          return out;
         },
         (bs) =>
           commitMessage(

@@ -1,0 +1,179 @@
+import type { BeadStore } from '../../beads/store.types.js';
+import type { Bead } from '../../beads/types.js';
+import { readMail, sendMail } from '../../beads/mail.js';
+import { GitCommitDebouncer } from '../../beads/git-sync.js';
+import { addressToSubjectTokens, formatAddress, parseAddress } from '../../bus/address.js';
+import type { BusConnection, BusSubscription } from '../../bus/connection.js';
+import { createEnvelope } from '../../bus/envelope.js';
+import type { AnyEnvelope } from '../../bus/envelope.js';
+import { InvalidMessageError } from '../../bus/errors.js';
+import type { MessageBody, MessageType } from '../../bus/messages.js';
+import { cmd, evt, mail } from '../../bus/subjects.js';
+import type { Logger } from '../logger.js';
+
+/** Options of the store actor. */
+export interface StoreActorOptions {
+  town: string;
+  store: BeadStore;
+  bus: BusConnection;
+  log: Logger;
+  /** The `.beads` directory whose issues.jsonl is flushed and committed after changes. */
+  beadsDir: string;
+  /** Quiet period before the JSONL is flushed and committed; default 2000 ms. */
+  commitDebounceMs?: number;
+}
+
+/** The running store actor. */
+export interface StoreActor {
+  readonly address: string;
+  /** Commands handled since start (replays of a handled message id included). */
+  handled(): number;
+  /** Stops taking commands (in-flight ones finish), then flushes and commits the JSONL. */
+  stop(graceMs: number): Promise<void>;
+}
+
+type Handled = { result: unknown; events: Array<{ subject: string; envelope: AnyEnvelope }> };
+
+/** The verbs the store actor serves, each `gt.<town>.cmd.<verb>`. */
+export const STORE_VERBS = [
+  'bead.create',
+  'bead.update',
+  'bead.close',
+  'bead.claim',
+  'mail.send',
+  'mail.read',
+] as const;
+
+/**
+ * The town's single writer of the Beads store while the daemon runs. Each command is applied in one
+ * transaction together with the record of its message id, so a redelivered message gets the first
+ * reply and changes nothing. After the commit it publishes the facts (`bead.created`, `bead.updated`,
+ * and `mail.delivered` on the recipient's mail subject) and schedules the JSONL commit.
+ */
+export function startStoreActor(options: StoreActorOptions): StoreActor {
+  const { town, store, bus, log } = options;
+  const address = `${town}/store`;
+  const debouncer = new GitCommitDebouncer(store, options.beadsDir, {
+    debounceMs: options.commitDebounceMs ?? 2_000,
+    message: () => `gt: store changes (${town})`,
+    onError: (err) => log.error({ err }, 'JSONL flush or commit failed'),
+  });
+  let count = 0;
+
+  const event = <T extends MessageType>(
+    subject: string,
+    type: T,
+    body: MessageBody<T>,
+    cause: AnyEnvelope,
+    to = '*',
+  ) => ({
+    subject,
+    envelope: createEnvelope(type, {
+      from: address,
+      to: to === '*' ? town : to,
+      body,
+      traceparent: cause.traceparent,
+    }) as AnyEnvelope,
+  });
+  const beadEvent = (
+    type: 'bead.created' | 'bead.updated',
+    bead: Bead,
+    cause: AnyEnvelope,
+    changes?: string[],
+  ) =>
+    type === 'bead.created'
+      ? event(evt(town, 'bead', 'created'), 'bead.created', { bead }, cause)
+      : event(
+          evt(town, 'bead', 'updated'),
+          'bead.updated',
+          { bead, ...(changes === undefined ? {} : { changes }) },
+          cause,
+        );
+
+  const apply = (env: AnyEnvelope): Handled => {
+    switch (env.type) {
+      case 'bead.create': {
+        const bead = store.create(env.body.input, env.body.actor);
+        return { result: bead, events: [beadEvent('bead.created', bead, env)] };
+      }
+      case 'bead.update': {
+        const bead = store.update(env.body.id, env.body.input, env.body.actor);
+        return { result: bead, events: [beadEvent('bead.updated', bead, env, Object.keys(env.body.input))] };
+      }
+      case 'bead.close': {
+        const bead = store.close(env.body.id, env.body.options, env.body.actor);
+        return { result: bead, events: [beadEvent('bead.updated', bead, env, ['status'])] };
+      }
+      case 'bead.claim': {
+        const bead = store.claim(env.body.id, env.body.actor);
+        return { result: bead, events: [beadEvent('bead.updated', bead, env, ['status', 'assignee'])] };
+      }
+      case 'mail.send': {
+        const to = parseAddress(env.body.to, town);
+        const recipient = formatAddress(to);
+        const bead = sendMail(store, {
+          from: env.from,
+          to: recipient,
+          subject: env.body.subject,
+          body: env.body.body,
+          ...(env.body.priority === undefined ? {} : { priority: env.body.priority }),
+          ...(env.body.reply_to === undefined ? {} : { replyTo: env.body.reply_to }),
+        });
+        const delivered = event(
+          mail(to.town, addressToSubjectTokens(to)),
+          'mail.delivered',
+          { id: bead.id, from: env.from, to: recipient, subject: bead.title, priority: bead.priority },
+          env,
+          recipient,
+        );
+        return { result: bead, events: [beadEvent('bead.created', bead, env), delivered] };
+      }
+      case 'mail.read': {
+        const reader = formatAddress(parseAddress(env.from, town));
+        const bead = readMail(store, env.body.id, reader);
+        return { result: bead, events: [beadEvent('bead.updated', bead, env, ['status'])] };
+      }
+      case 'bead.created':
+      case 'bead.updated':
+      case 'mail.delivered':
+      case 'heartbeat':
+      case 'nudge':
+      case 'town.status':
+      case 'town.stop':
+        throw new InvalidMessageError('type', `"${env.type}" is not a store command`);
+    }
+  };
+
+  const handle = (verb: string) => (env: AnyEnvelope) => {
+    if (env.type !== verb)
+      throw new InvalidMessageError('type', `is "${env.type}" but the subject's verb is "${verb}"`);
+    count++;
+    const replay = store.handledReply(env.id);
+    if (replay !== null) return JSON.parse(replay) as unknown;
+    const done = store.transaction(() => {
+      const h = apply(env);
+      store.recordHandled(env.id, JSON.stringify(h.result));
+      return h;
+    });
+    for (const e of done.events) bus.publish(e.subject, e.envelope);
+    debouncer.schedule();
+    return done.result;
+  };
+
+  const subs: BusSubscription[] = STORE_VERBS.map((verb) =>
+    bus.subscribe(cmd(town, verb), handle(verb), {
+      onInvalid: (bad) => log.warn({ subject: bad.subject, err: bad.error }, 'invalid command refused'),
+    }),
+  );
+  log.info({ verbs: STORE_VERBS }, 'store actor serving');
+
+  return {
+    address,
+    handled: () => count,
+    async stop() {
+      await Promise.all(subs.map((s) => s.unsubscribe()));
+      await debouncer.close();
+      log.info('store actor stopped');
+    },
+  };
+}
