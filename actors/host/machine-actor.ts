@@ -59,7 +59,11 @@ export function startMachineActor<TMachine extends AnyStateMachine>(options: {
     actor = createActor(logic);
     actor.start();
   }
-  if (saved !== null) log.info({ address, state: stateText((actor.getSnapshot() as { value: unknown }).value) }, 'actor resumed');
+  if (saved !== null)
+    log.info(
+      { address, state: stateText((actor.getSnapshot() as { value: unknown }).value) },
+      'actor resumed',
+    );
   const persist = () => store.saveActorState(address, role, JSON.stringify(actor.getPersistedSnapshot()));
   store.transaction(persist);
   return {
