@@ -61,6 +61,7 @@ export function importText(
     const summary = store.importRecords(parsed.records(), {
       ...importOptions(options),
       expectedCount: parsed.count,
+      distinctIds: true,
     });
     return { ...summary, file: label, lines: parsed.count };
   } catch (err) {

@@ -909,7 +909,7 @@ export class SqliteBeadStore implements BeadStore {
           this.stmt(`DELETE FROM tombstones WHERE id = ?`).run(bead.id);
         }
         let existing: Bead | null = null;
-        if (this.exists(bead.id)) {
+        if (!(wasEmpty && options.distinctIds === true) && this.exists(bead.id)) {
           children.flush();
           existing = this.get(bead.id);
         }
@@ -984,8 +984,7 @@ export class SqliteBeadStore implements BeadStore {
   handledReply(messageId: string): string | null {
     return (
       (this.stmt(`SELECT reply FROM handled_messages WHERE id = ?`).pluck().get(messageId) as
-        | string
-        | undefined) ?? null
+        string | undefined) ?? null
     );
   }
 

@@ -197,6 +197,8 @@ export interface ImportOptions {
   events?: ReadonlyArray<Omit<BeadEvent, 'id'>>;
   /** How many records an iterable (not an array) will yield: lets a large load take the bulk path. */
   expectedCount?: number;
+  /** The records' ids are all distinct (a parsed file is deduplicated): an empty store skips lookups. */
+  distinctIds?: boolean;
 }
 
 /** A read-only view used by export: every live bead with labels, edges and comments, and tombstones. */
