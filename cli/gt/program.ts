@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerTownCommands } from './commands/town.js';
+import { registerTraceCommands } from './commands/trace.js';
 
 /** Global options every `gt` command sees (`optsWithGlobals()`). */
 export interface GtGlobalOptions {
@@ -21,5 +22,6 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .option('--town <path>', 'the town directory (else $GT_TOWN, else town.json found upwards)');
   registerTownCommands(program);
+  registerTraceCommands(program);
   return program;
 }
