@@ -2,7 +2,7 @@ import { runStoreBench } from './store.bench.js';
 import type { StoreBenchOptions } from './store.bench.js';
 
 /**
- * Benchmark dispatcher: `npm run bench -- <name> [options]` runs `tsx bench/index.ts <name> ...`.
+ * Benchmark dispatcher: `npm run bench -- <name> [options]` builds dist/ and runs `node dist/bench/index.js <name> ...` (compiled, as the product runs).
  * Benchmarks: `store` (see bench/README.md). Exit 0 when the report was printed (targets may FAIL),
  * 1 on a crash, 2 on a usage error.
  */

@@ -44,7 +44,9 @@ export interface BenchRow {
   pass?: boolean;
 }
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The repository root: the bench runs compiled from dist/bench/ (npm run bench) or from bench/ (tsx). */
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, path.basename(path.dirname(HERE)) === 'dist' ? '../..' : '..');
 const RAW_READY_SQL =
   "SELECT * FROM issues WHERE status IN ('open','in_progress') AND NOT blocked ORDER BY priority, created_at DESC LIMIT 100";
 /** Untimed writes before a rate is measured. */

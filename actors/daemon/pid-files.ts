@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { z } from 'zod';
+
+// No zod here: `bd` reads these files on every command (see actors/town/store-owner.ts).
 
 /** What every daemon process has on its command line (checked against reused pids). */
 export const DAEMON_MARKER = 'daemon-main';
@@ -11,8 +12,6 @@ export interface ReadyInfo {
   url: string;
   started_at: string;
 }
-
-const readySchema = z.object({ pid: z.number().int().positive(), url: z.string(), started_at: z.string() });
 
 /**
  * True when a process with this pid exists and is not a zombie. When `match` is given and the
@@ -56,8 +55,14 @@ export function writeFileAtomic(file: string, text: string, mode = 0o644): void 
 /** The ready file's content, or null when it is missing or malformed. */
 export function readReady(file: string): ReadyInfo | null {
   try {
-    const parsed = readySchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
-    return parsed.success ? parsed.data : null;
+    const v = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Record<keyof ReadyInfo, unknown>>;
+    const ok =
+      typeof v.pid === 'number' &&
+      Number.isInteger(v.pid) &&
+      v.pid > 0 &&
+      typeof v.url === 'string' &&
+      typeof v.started_at === 'string';
+    return ok ? { pid: v.pid as number, url: v.url as string, started_at: v.started_at as string } : null;
   } catch {
     return null;
   }

@@ -1,7 +1,4 @@
-import path from 'node:path';
-import { GitCommitDebouncer } from '../../beads/git-sync.js';
-import { readMail, sendMail } from '../../beads/mail.js';
-import type { BeadStore, CloseOptions, CreateInput, UpdateInput } from '../../beads/store.types.js';
+import type { CloseOptions, CreateInput, UpdateInput } from '../../beads/store.types.js';
 import type { Bead } from '../../beads/types.js';
 import { formatAddress, parseAddress } from '../../bus/address.js';
 import type { BusConnection } from '../../bus/connection.js';
@@ -9,8 +6,10 @@ import { createEnvelope } from '../../bus/envelope.js';
 import type { MessageBody, MessageType } from '../../bus/messages.js';
 import { unwrapReply } from '../../bus/reply.js';
 import { cmd } from '../../bus/subjects.js';
-import { connectToTown, daemonPid } from '../daemon/daemon-control.js';
-import { findTownRoot, readTownConfig, townPaths } from '../town/town-config.js';
+import { connectToTown } from '../daemon/daemon-control.js';
+import { readTownConfig } from '../town/town-config.js';
+
+export { DirectStoreWriter } from './direct-store-writer.js';
 
 /** The store mutations a client makes, the same whether the daemon applies them or the client does. */
 export interface StoreWriter {
@@ -90,62 +89,6 @@ export class DaemonStoreWriter implements StoreWriter {
   readMail(id: string, reader: string): Promise<Bead> {
     return this.send('mail.read', reader, { id });
   }
-}
-
-/** Writes the store in this process (no daemon): each change then flushes and commits the JSONL. */
-export class DirectStoreWriter implements StoreWriter {
-  readonly via = 'direct';
-  private readonly debouncer: GitCommitDebouncer;
-  constructor(
-    private readonly store: BeadStore,
-    beadsDir: string,
-    private readonly town: string | null,
-  ) {
-    this.debouncer = new GitCommitDebouncer(store, beadsDir, { message: () => 'bd: store changes' });
-  }
-
-  private address(text: string): string {
-    return this.town === null ? text : formatAddress(parseAddress(text, this.town));
-  }
-  create(input: CreateInput, actor: string): Promise<Bead> {
-    return Promise.resolve(this.store.create(input, actor));
-  }
-  update(id: string, input: UpdateInput, actor: string): Promise<Bead> {
-    return Promise.resolve(this.store.update(id, input, actor));
-  }
-  close(id: string, options: CloseOptions, actor: string): Promise<Bead>;
-  close(): Promise<void>;
-  async close(id?: string, options?: CloseOptions, actor?: string): Promise<Bead | void> {
-    if (id === undefined) {
-      await this.debouncer.close();
-      this.store.close();
-      return;
-    }
-    return this.store.close(id, options ?? {}, actor ?? 'unknown');
-  }
-  claim(id: string, actor: string): Promise<Bead> {
-    return Promise.resolve(this.store.claim(id, actor));
-  }
-  sendMail(input: Parameters<StoreWriter['sendMail']>[0]): Promise<Bead> {
-    return Promise.resolve(
-      sendMail(this.store, { ...input, from: this.address(input.from), to: this.address(input.to) }),
-    );
-  }
-  readMail(id: string, reader: string): Promise<Bead> {
-    return Promise.resolve(readMail(this.store, id, this.address(reader)));
-  }
-}
-
-/**
- * The town whose beads store is `beadsDir` and whose daemon is running, or null. A store inside a
- * town (`<town>/beads/.beads`) with a live daemon must be written through the daemon: it is the
- * single writer.
- */
-export function runningTownOf(beadsDir: string): { root: string; town: string } | null {
-  const root = findTownRoot(path.dirname(path.dirname(path.resolve(beadsDir))), undefined, {});
-  if (root === null || townPaths(root).beadsDir !== path.resolve(beadsDir)) return null;
-  if (daemonPid(root) === null) return null;
-  return { root, town: readTownConfig(root).name };
 }
 
 /** Connects a DaemonStoreWriter to a running town. */

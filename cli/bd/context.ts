@@ -101,7 +101,7 @@ function session(store: BeadStore, loc: StoreLocation, opts: GlobalOptions): Ses
 
 /** The running town daemon that owns this store (its single writer), or null. */
 async function owningTown(loc: StoreLocation): Promise<{ root: string; town: string } | null> {
-  const { runningTownOf } = await import('../../actors/store/store-client.js');
+  const { runningTownOf } = await import('../../actors/town/store-owner.js');
   return runningTownOf(loc.beadsDir);
 }
 
@@ -172,16 +172,17 @@ export async function withStoreWriter<T>(
 ): Promise<T> {
   const loc = locateStore(opts);
   const town = await owningTown(loc);
-  const client = await import('../../actors/store/store-client.js');
   if (town === null) {
+    const { DirectStoreWriter } = await import('../../actors/store/direct-store-writer.js');
     return withWrite(
       opts,
-      (s) => fn({ ...s, writer: new client.DirectStoreWriter(s.store, loc.beadsDir, null) }),
+      (s) => fn({ ...s, writer: new DirectStoreWriter(s.store, loc.beadsDir, null) }),
       message,
     );
   }
   const store = await openReadonly(loc);
-  const writer = await client.daemonWriter(town.root);
+  const { daemonWriter } = await import('../../actors/store/store-client.js');
+  const writer = await daemonWriter(town.root);
   try {
     return await fn({ ...session(store, loc, opts), writer });
   } finally {
