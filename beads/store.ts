@@ -99,7 +99,7 @@ export class SqliteBeadStore implements BeadStore {
   private readonly blockedIndex: BlockedIndex;
   private readonly stmts = new Map<string, Statement>();
   private readonly rawStmts = new Map<string, Statement>();
-  private readonly insertStmts = new Map<string, Statement>();
+  private readonly insertStmts = new Map<number, Statement>();
   private topLevelCount: number;
   private commentSeq = 0;
   private configCache: Map<string, string> | null = null;
@@ -1123,19 +1123,19 @@ export class SqliteBeadStore implements BeadStore {
   private insertRow(bead: Bead): void {
     const values = beadToValues(bead);
     const bound: unknown[] = [];
-    let key = '';
+    let lo = 0;
+    let hi = 0;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (v === null || v === '' || (v === 0 && BOOL_COLUMN_INDEXES.has(i))) continue;
       bound.push(v);
-      key += `${i},`;
+      if (i < 30) lo |= 1 << i;
+      else hi |= 1 << (i - 30);
     }
+    const key = lo * 2 ** 21 + hi;
     let stmt = this.insertStmts.get(key);
     if (!stmt) {
-      const cols = key
-        .split(',')
-        .filter((k) => k !== '')
-        .map((k) => ROW_COLUMNS[Number(k)] as string);
+      const cols = ROW_COLUMNS.filter((_, i) => (i < 30 ? (lo >>> i) & 1 : (hi >>> (i - 30)) & 1));
       stmt = this.db.prepare(
         `INSERT INTO issues (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
       );
@@ -1144,6 +1144,7 @@ export class SqliteBeadStore implements BeadStore {
     }
     stmt.run(bound);
   }
+
 
   private writeColumns(id: string, changes: Record<string, unknown>): void {
     const row = beadToRow({
