@@ -1,13 +1,16 @@
+import { runBusBench } from './bus.bench.js';
+import type { BusBenchOptions } from './bus.bench.js';
 import { runStoreBench } from './store.bench.js';
 import type { StoreBenchOptions } from './store.bench.js';
 
 /**
  * Benchmark dispatcher: `npm run bench -- <name> [options]` builds dist/ and runs `node dist/bench/index.js <name> ...` (compiled, as the product runs).
- * Benchmarks: `store` (see bench/README.md). Exit 0 when the report was printed (targets may FAIL),
+ * Benchmarks: `store` and `bus` (see bench/README.md). Exit 0 when the report was printed (targets may FAIL),
  * 1 on a crash, 2 on a usage error.
  */
 
-const USAGE = `usage: npm run bench -- store [--sizes 10000,100000] [--ready-calls 300] [--write-ops 2000] [--cli-runs 10]`;
+const USAGE = `usage: npm run bench -- store [--sizes 10000,100000] [--ready-calls 300] [--write-ops 2000] [--cli-runs 10]
+       npm run bench -- bus [--requests 1000] [--events 20000] [--observers 10] [--idle-seconds 60]`;
 
 function parseStoreArgs(args: readonly string[]): StoreBenchOptions {
   const options: StoreBenchOptions = {};
@@ -42,6 +45,21 @@ function parseStoreArgs(args: readonly string[]): StoreBenchOptions {
   return options;
 }
 
+function parseBusArgs(args: readonly string[]): BusBenchOptions {
+  const options: BusBenchOptions = {};
+  for (let i = 0; i < args.length; i += 2) {
+    const flag = args[i];
+    const n = Number(args[i + 1]);
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag ?? ''} takes a positive integer`);
+    if (flag === '--requests') options.requests = n;
+    else if (flag === '--events') options.events = n;
+    else if (flag === '--observers') options.observers = n;
+    else if (flag === '--idle-seconds') options.idleSeconds = n;
+    else throw new UsageError(`unknown option ${flag ?? ''}`);
+  }
+  return options;
+}
+
 class UsageError extends Error {}
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -49,6 +67,10 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     if (name === 'store') {
       await runStoreBench(parseStoreArgs(rest));
+      return 0;
+    }
+    if (name === 'bus') {
+      await runBusBench(parseBusArgs(rest));
       return 0;
     }
     throw new UsageError(name === undefined ? 'name a benchmark' : `unknown benchmark ${name}`);

@@ -1,0 +1,244 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import {
+  connectToTown,
+  requestTownStatus,
+  startDaemonProcess,
+  stopDaemon,
+} from '../actors/daemon/daemon-control.js';
+import { installTown } from '../actors/town/install.js';
+import { readTownConfig, townNats } from '../actors/town/town-config.js';
+import type { BusConnection } from '../bus/connection.js';
+import { createEnvelope, encode } from '../bus/envelope.js';
+import { cmd } from '../bus/subjects.js';
+import { formatMs, formatRate, formatTable, percentile } from './stats.js';
+
+/** Options of the bus benchmark. */
+export interface BusBenchOptions {
+  /** Timed round trips (after 100 untimed). Default 1000. */
+  requests?: number;
+  /** Events published for the fan-out. Default 20000. */
+  events?: number;
+  /** Observers of the fan-out. Default 10. */
+  observers?: number;
+  /** Idle measurement window in seconds. Default 60. */
+  idleSeconds?: number;
+  log?: (line: string) => void;
+}
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / 100;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+async function roundTrips(n: number, send: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < 100; i++) await send();
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    await send();
+    out.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return out;
+}
+
+/** Delivers `events` messages to `observers` subscribers; resolves with deliveries per second. */
+async function fanOut(
+  observers: BusConnection[],
+  events: number,
+  subscribe: (bus: BusConnection, onMessage: () => void) => void,
+  publish: (i: number) => void,
+  flush: () => Promise<void>,
+): Promise<number> {
+  let received = 0;
+  const total = events * observers.length;
+  let done: () => void = () => undefined;
+  const all = new Promise<void>((resolve) => (done = resolve));
+  for (const o of observers)
+    subscribe(o, () => {
+      if (++received === total) done();
+    });
+  await Promise.all(observers.map((o) => o.flush()));
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < events; i++) {
+    publish(i);
+    if (i % 1000 === 999) await flush();
+  }
+  await flush();
+  await all;
+  return (total * 1000) / (Number(process.hrtime.bigint() - t) / 1e6);
+}
+
+/**
+ * `npm run bench -- bus`: a real town (daemon, managed nats-server) against raw NATS on the same
+ * server: command round trip through the daemon (request, store write, reply) versus a raw
+ * request/reply of the same bytes to a bare responder process; event fan-out to observers through
+ * the bus wrapper (validated envelopes) versus raw publish/subscribe of the same bytes; the daemon's
+ * CPU and RSS while idle.
+ */
+export async function runBusBench(options: BusBenchOptions = {}): Promise<void> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const requests = options.requests ?? 1000;
+  const events = options.events ?? 20_000;
+  const observerCount = options.observers ?? 10;
+  const idleSeconds = options.idleSeconds ?? 60;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gt-bench-bus-'));
+  const root = path.join(dir, 'bench');
+  const connections: BusConnection[] = [];
+  let responder: ReturnType<typeof execa> | undefined;
+  try {
+    await installTown(root, { name: 'bench' });
+    const started = await startDaemonProcess(root, {});
+    const config = readTownConfig(root);
+    const client = await connectToTown(config, 'bench-client');
+    connections.push(client);
+    const status = await requestTownStatus(client, 'bench');
+    log(
+      `town bench: daemon pid ${started.pid}, nats-server pid ${status.nats_pid ?? '?'}, ${status.actors.length} actors`,
+    );
+
+    const sample = createEnvelope('bead.create', {
+      from: 'bench/overseer',
+      to: 'bench/store',
+      body: { actor: 'bench/overseer', input: { title: 'bench bead 0000000', priority: 2 } },
+    });
+    const first = await client.request(cmd('bench', 'bead.create'), sample);
+    const replyText = JSON.stringify(first);
+    const nats = townNats(config);
+    responder = execa(
+      process.execPath,
+      [
+        path.join(HERE, 'raw-responder.js'),
+        nats.servers[0] ?? '',
+        nats.user ?? '',
+        nats.pass ?? '',
+        'bench.raw',
+        replyText,
+      ],
+      { stdout: 'pipe', stderr: 'inherit' },
+    );
+    await new Promise<void>((resolve, reject) => {
+      responder?.stdout?.once('data', () => resolve());
+      void responder?.catch(reject);
+    });
+    const requestBytes = encode(sample);
+    let n = 0;
+    const daemon = await roundTrips(requests, () =>
+      client.request(
+        cmd('bench', 'bead.create'),
+        createEnvelope('bead.create', {
+          from: 'bench/overseer',
+          to: 'bench/store',
+          body: {
+            actor: 'bench/overseer',
+            input: { title: `bench bead ${String(n++).padStart(7, '0')}`, priority: 2 },
+          },
+        }),
+      ),
+    );
+    const raw = await roundTrips(requests, () =>
+      client.nats.request('bench.raw', requestBytes, { timeout: 5_000 }),
+    );
+
+    for (let i = 0; i < observerCount; i++)
+      connections.push(await connectToTown(config, `bench-observer-${i}`));
+    const observers = connections.slice(1);
+    const publisher = await connectToTown(config, 'bench-publisher');
+    connections.push(publisher);
+    const event = createEnvelope('bead.created', {
+      from: 'bench/store',
+      to: 'bench',
+      body: { bead: (first.ok ? first.result : sample.body.input) as never },
+    });
+    const eventBytes = encode(event);
+    const busRate = await fanOut(
+      observers,
+      events,
+      (bus, onMessage) => bus.subscribe('gt.bench.evt.fan.bus', () => onMessage()),
+      () =>
+        publisher.publish(
+          'gt.bench.evt.fan.bus',
+          createEnvelope('bead.created', { from: event.from, to: event.to, body: event.body }),
+        ),
+      () => publisher.flush(),
+    );
+    const rawRate = await fanOut(
+      observers,
+      events,
+      (bus, onMessage) => bus.nats.subscribe('gt.bench.evt.fan.raw', { callback: () => onMessage() }),
+      () => publisher.nats.publish('gt.bench.evt.fan.raw', eventBytes),
+      () => publisher.flush(),
+    );
+
+    log(`measuring the idle daemon for ${idleSeconds} s ...`);
+    const cpu0 = cpuMs(started.pid);
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+    const idleCpu = (100 * (cpuMs(started.pid) - cpu0)) / (Date.now() - t0);
+    const rss = rssMb(started.pid);
+
+    const p = (xs: number[], q: number) => percentile(xs, q);
+    const rows = [
+      [
+        'command round trip p50',
+        formatMs(p(daemon, 50)),
+        formatMs(p(raw, 50)),
+        `${(p(daemon, 50) / p(raw, 50)).toFixed(1)}x`,
+        '<= 2x raw',
+        p(daemon, 50) <= 2 * p(raw, 50) ? 'PASS' : 'FAIL',
+      ],
+      [
+        'command round trip p99',
+        formatMs(p(daemon, 99)),
+        formatMs(p(raw, 99)),
+        `${(p(daemon, 99) / p(raw, 99)).toFixed(1)}x`,
+        '-',
+        '-',
+      ],
+      [
+        `event fan-out to ${observerCount} observers`,
+        formatRate(busRate),
+        formatRate(rawRate),
+        `${(rawRate / busRate).toFixed(1)}x`,
+        '>= raw / 2',
+        busRate >= rawRate / 2 ? 'PASS' : 'FAIL',
+      ],
+      [
+        `daemon idle CPU (${status.actors.length} actors, ${idleSeconds} s)`,
+        `${idleCpu.toFixed(2)} %`,
+        '-',
+        '-',
+        '< 2 % of a core',
+        idleCpu < 2 ? 'PASS' : 'FAIL',
+      ],
+      [
+        `daemon RSS (${status.actors.length} actors)`,
+        `${rss.toFixed(0)} MB`,
+        '-',
+        '-',
+        '< 200 MB',
+        rss < 200 ? 'PASS' : 'FAIL',
+      ],
+    ];
+    log('');
+    log(formatTable(['metric', 'town', 'raw nats', 'ratio', 'target', 'result'], rows));
+  } finally {
+    responder?.kill('SIGTERM');
+    await responder?.catch(() => undefined);
+    for (const c of connections) await c.close(1_000);
+    await stopDaemon(root, 5_000);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
