@@ -1145,7 +1145,6 @@ export class SqliteBeadStore implements BeadStore {
     stmt.run(bound);
   }
 
-
   private writeColumns(id: string, changes: Record<string, unknown>): void {
     const row = beadToRow({
       id,
