@@ -155,7 +155,14 @@ export function startStoreActor(options: StoreActorOptions): StoreActor {
       store.recordHandled(env.id, JSON.stringify(h.result));
       return h;
     });
-    for (const e of done.events) bus.publish(e.subject, e.envelope);
+    // The change is committed: a failed publication is logged, never turned into an error reply.
+    for (const e of done.events) {
+      try {
+        bus.publish(e.subject, e.envelope);
+      } catch (err) {
+        log.error({ err, subject: e.subject, id: e.envelope.id }, 'event not published');
+      }
+    }
     debouncer.schedule();
     return done.result;
   };
