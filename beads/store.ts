@@ -79,6 +79,9 @@ const CHUNK = 500;
 /** Imports of at least this many records into an empty store rebuild the indexes afterwards. */
 const BULK_LOAD_MIN = 5_000;
 
+/** Another writer filled the store between the bulk-load check and the transaction: load normally. */
+class StoreNoLongerEmpty extends Error {}
+
 function rowToTombstone(r: Row): Tombstone {
   const t: Tombstone = {
     id: r.id as string,
@@ -855,6 +858,33 @@ export class SqliteBeadStore implements BeadStore {
   }
 
   importRecords(records: Iterable<JsonlRecord>, options: ImportOptions): ImportSummary {
+    const count = Array.isArray(records) ? records.length : (options.expectedCount ?? 0);
+    // A large load of distinct ids into an empty store skips foreign-key checks: every label, edge and
+    // comment it writes belongs to a bead it inserts, and with distinct ids nothing is deleted. The
+    // pragma only changes outside a transaction; emptiness is checked again inside it.
+    const unchecked =
+      !this.db.inTransaction &&
+      options.distinctIds === true &&
+      count >= BULK_LOAD_MIN &&
+      this.stmt(`SELECT NOT EXISTS (SELECT 1 FROM issues)`).pluck().get() === 1;
+    if (!unchecked) return this.importInTransaction(records, options, count, false);
+    this.db.pragma('foreign_keys = OFF');
+    try {
+      return this.importInTransaction(records, options, count, true);
+    } catch (err) {
+      if (!(err instanceof StoreNoLongerEmpty)) throw err;
+    } finally {
+      this.db.pragma('foreign_keys = ON');
+    }
+    return this.importInTransaction(records, options, count, false);
+  }
+
+  private importInTransaction(
+    records: Iterable<JsonlRecord>,
+    options: ImportOptions,
+    count: number,
+    unchecked: boolean,
+  ): ImportSummary {
     return this.transaction(() => {
       const summary: ImportSummary = {
         created: 0,
@@ -868,8 +898,8 @@ export class SqliteBeadStore implements BeadStore {
       const ts = formatTimestamp(this.now());
       const touched: string[] = [];
       const wasEmpty = this.stmt(`SELECT NOT EXISTS (SELECT 1 FROM issues)`).pluck().get() === 1;
+      if (unchecked && !wasEmpty) throw new StoreNoLongerEmpty();
       const anyTombstones = this.stmt(`SELECT EXISTS (SELECT 1 FROM tombstones)`).pluck().get() === 1;
-      const count = Array.isArray(records) ? records.length : (options.expectedCount ?? 0);
       const rebuild = wasEmpty && count >= BULK_LOAD_MIN ? this.dropSecondaryIndexes() : [];
       const children = new ImportChildBatch(this.db);
       for (const record of records) {
