@@ -126,10 +126,10 @@ ${V1_ISSUES_TABLE}${ISSUES_INDEXES}  CREATE TABLE dependencies (
   );
   `,
   // v2: fewer pages written per change. The issues table is clustered on id (WITHOUT ROWID: no
-  // separate id index to update). Events lose AUTOINCREMENT (no sqlite_sequence write; ids only
-  // order events). Dirty marks become an append-only log whose rowid is the change sequence (one
+  // separate id index to update). Events lose AUTOINCREMENT (no sqlite_sequence write). Dirty marks become an append-only log whose rowid is the change sequence (one
   // rightmost page instead of a keyed row plus a counter row); a row with issue_id '' keeps the
-  // sequence from restarting below a value a flush has already cleared. idx_deps_source goes: the
+  // sequence from restarting below a value a flush has already cleared. Events are clustered by bead
+  // (issue_id, id), id numbering each bead's events from 1 (no separate index to write). idx_deps_source goes: the
   // dependencies primary key (issue_id, depends_on_id) already serves lookups by issue_id. The town's
   // actors keep their machine snapshots and the replies of handled bus messages here, so both are
   // written in the same transaction as the store change they go with.
@@ -140,19 +140,19 @@ ${V1_ISSUES_TABLE}${ISSUES_INDEXES}  CREATE TABLE dependencies (
   ALTER TABLE issues_v2 RENAME TO issues;
   ${ISSUES_INDEXES}
   CREATE TABLE events_v2 (
-    id INTEGER PRIMARY KEY,
+    id INTEGER NOT NULL,
     issue_id TEXT NOT NULL,
     event_type TEXT NOT NULL,
     actor TEXT NOT NULL,
     old_value TEXT,
     new_value TEXT,
     comment TEXT,
-    created_at TEXT NOT NULL
-  );
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (issue_id, id)
+  ) WITHOUT ROWID;
   INSERT INTO events_v2 SELECT id, issue_id, event_type, actor, old_value, new_value, comment, created_at FROM events;
   DROP TABLE events;
   ALTER TABLE events_v2 RENAME TO events;
-  CREATE INDEX idx_events_issue ON events (issue_id, id);
   CREATE TABLE dirty_log (seq INTEGER PRIMARY KEY, issue_id TEXT NOT NULL);
   INSERT INTO dirty_log (seq, issue_id) SELECT seq, issue_id FROM dirty_issues ORDER BY seq;
   INSERT OR IGNORE INTO dirty_log (seq, issue_id) SELECT CAST(value AS INTEGER), '' FROM meta WHERE key = 'dirty_seq';

@@ -76,6 +76,8 @@ const BOOL_COLUMN_INDEXES = new Set(
   ['ephemeral', 'no_history', 'pinned', 'is_template'].map((c) => ROW_COLUMNS.indexOf(c)),
 );
 const CHUNK = 500;
+/** Events are numbered per bead: the next id of the bead bound to this parameter. */
+const NEXT_EVENT_ID = `(SELECT coalesce(max(id), 0) + 1 FROM events WHERE issue_id = ?)`;
 /** Imports of at least this many records into an empty store rebuild the indexes afterwards. */
 const BULK_LOAD_MIN = 5_000;
 
@@ -965,8 +967,9 @@ export class SqliteBeadStore implements BeadStore {
       children.flush();
       for (const e of options.events ?? []) {
         this.stmt(
-          `INSERT INTO events (issue_id, event_type, actor, old_value, new_value, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO events (issue_id, id, event_type, actor, old_value, new_value, comment, created_at) VALUES (?, ${NEXT_EVENT_ID}, ?, ?, ?, ?, ?, ?)`,
         ).run(
+          e.issue_id,
           e.issue_id,
           e.event_type,
           e.actor,
@@ -1220,8 +1223,8 @@ export class SqliteBeadStore implements BeadStore {
     comment: string | null,
   ): void {
     this.stmt(
-      `INSERT INTO events (issue_id, event_type, actor, old_value, new_value, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ).run(id, type, actor, oldValue, newValue, comment, formatTimestamp(this.now()));
+      `INSERT INTO events (issue_id, id, event_type, actor, old_value, new_value, comment, created_at) VALUES (?, ${NEXT_EVENT_ID}, ?, ?, ?, ?, ?, ?)`,
+    ).run(id, id, type, actor, oldValue, newValue, comment, formatTimestamp(this.now()));
   }
 
   private markDirty(id: string): void {

@@ -87,7 +87,7 @@ describe('bulk import into an empty store', () => {
       .pluck()
       .all();
     expect(indexes).toEqual(
-      expect.arrayContaining(['idx_deps_target', 'idx_issues_ready', 'idx_labels_label', 'idx_events_issue']),
+      expect.arrayContaining(['idx_deps_target', 'idx_issues_ready', 'idx_labels_label']),
     );
     raw.close();
     expect(text.split('\n').length).toBe(6002);
