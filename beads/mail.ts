@@ -46,7 +46,8 @@ export function validateAddress(address: string, role: string): void {
   }
 }
 
-function getMessage(store: BeadStore, id: string): Bead {
+/** The message bead `id` (a prefix is resolved); NotFoundError, or ValidationError when not a message. */
+export function getMessage(store: BeadStore, id: string): Bead {
   const resolved = store.resolveId(id);
   const bead = store.get(resolved);
   if (bead === null) throw new NotFoundError(id);

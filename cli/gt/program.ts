@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { registerMailCommands } from './commands/mail.js';
+import { registerNudgeCommands } from './commands/nudge.js';
 import { registerTownCommands } from './commands/town.js';
 import { registerTraceCommands } from './commands/trace.js';
 
@@ -23,5 +25,7 @@ export function buildProgram(): Command {
     .option('--town <path>', 'the town directory (else $GT_TOWN, else town.json found upwards)');
   registerTownCommands(program);
   registerTraceCommands(program);
+  registerMailCommands(program);
+  registerNudgeCommands(program);
   return program;
 }
