@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { execa } from 'execa';
+import { startCheckpointer } from '../beads/checkpointer.js';
 import { exportToFile } from '../beads/export-file.js';
 import { importPath } from '../beads/import-file.js';
 import { serializeBead } from '../beads/jsonl-serialize.js';
@@ -208,6 +209,8 @@ export async function runStoreBench(options: StoreBenchOptions = {}): Promise<Be
         small.store.create({ title: `bench create ${i}`, priority: i % 5, labels: ['bench'] }, 'bench');
       }
     };
+    // As in the town daemon (actors/host/town-host.ts), a worker thread checkpoints the store.
+    const checkpointer = startCheckpointer(small.storePath);
     createBeads(0, WARMUP);
     const createMs = timeMs(() => createBeads(WARMUP, WARMUP + writeOps));
     const rawInsert = small.raw.prepare(
@@ -242,6 +245,7 @@ export async function runStoreBench(options: StoreBenchOptions = {}): Promise<Be
     const claimMs = timeMs(() => {
       for (const id of claimable) small.store.claim(id, 'bench/agent');
     });
+    await checkpointer.stop();
     const rawClaimIds = (
       small.raw
         .prepare("SELECT id FROM issues WHERE status = 'open' AND assignee IS NULL LIMIT ?")

@@ -1,3 +1,4 @@
+import { startCheckpointer } from '../../beads/checkpointer.js';
 import { inbox } from '../../beads/mail.js';
 import { SqliteBeadStore } from '../../beads/store.js';
 import { addressToSubjectTokens, parseAddress } from '../../bus/address.js';
@@ -36,6 +37,9 @@ interface Hosted {
 export function startTownHost(options: TownHostOptions): Promise<TownHost> {
   const { town, paths, config, bus, log } = options;
   const store = SqliteBeadStore.open(paths.dbPath);
+  const checkpointer = startCheckpointer(paths.dbPath, {
+    onError: (message) => log.warn({ err: message }, 'background checkpoint failed'),
+  });
   const storeActor = startStoreActor({
     town,
     store,
@@ -108,6 +112,7 @@ export function startTownHost(options: TownHostOptions): Promise<TownHost> {
       await Promise.all(subs.map((s) => s.unsubscribe()));
       await storeActor.stop(graceMs);
       for (const r of roles) r.stop();
+      await checkpointer.stop();
       store.close();
       log.info('actor host stopped');
     },
