@@ -48,8 +48,7 @@ export function startCheckpointer(
   let exited = false;
   worker.once('exit', () => (exited = true));
   worker.on('message', (m: unknown) => {
-    if (typeof m === 'object' && m !== null && 'error' in m)
-      options.onError?.(String((m as { error: unknown }).error));
+    if (typeof m === 'object' && m !== null && 'error' in m) options.onError?.(String(m.error));
   });
   worker.on('error', (err) => options.onError?.(err.message));
   let stopping: Promise<void> | undefined;
