@@ -146,10 +146,13 @@ export async function commit(beadsDir: string, message: string): Promise<string 
 
 /**
  * For long-running processes: `schedule()` after each change; after `debounceMs` of quiet the JSONL is
- * flushed and committed. `flushNow()` does it at once; `close()` flushes and stops the timer.
+ * flushed and committed, and under changes that never pause, at the latest `maxWaitMs` (default 30 s)
+ * after the first unflushed one. `flushNow()` does it at once; `close()` flushes and stops the timer.
  */
 export class GitCommitDebouncer {
   private timer: NodeJS.Timeout | null = null;
+  /** When the oldest change not yet flushed was scheduled (null: nothing pending). */
+  private pendingSince: number | null = null;
   private running: Promise<string | null> = Promise.resolve(null);
   private closed = false;
 
@@ -158,6 +161,7 @@ export class GitCommitDebouncer {
     private readonly beadsDir: string,
     private readonly options: {
       debounceMs?: number;
+      maxWaitMs?: number;
       message?: () => string;
       onError?: (err: unknown) => void;
     } = {},
@@ -167,14 +171,22 @@ export class GitCommitDebouncer {
   schedule(): void {
     if (this.closed) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.flushNow().catch((err: unknown) => this.options.onError?.(err));
-    }, this.options.debounceMs ?? 5000);
+    const now = Date.now();
+    this.pendingSince ??= now;
+    const quiet = this.options.debounceMs ?? 5000;
+    const latest = this.pendingSince + (this.options.maxWaitMs ?? 30_000) - now;
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.flushNow().catch((err: unknown) => this.options.onError?.(err));
+      },
+      Math.max(0, Math.min(quiet, latest)),
+    );
   }
 
   /** Flushes and commits now (serialised with any run in progress). */
   flushNow(): Promise<string | null> {
+    this.pendingSince = null;
     const next = this.running.then(async () => {
       flush(this.store, this.beadsDir);
       return commit(this.beadsDir, this.options.message?.() ?? 'bd: sync');

@@ -91,4 +91,24 @@ describe('the beads git repository', () => {
     expect(await commits()).toBe(start + 2);
     expect(readFileSync(path.join(beadsDir, 'issues.jsonl'), 'utf8')).toBe(exportText(store));
   });
+
+  it('commits within maxWaitMs even when changes never leave a quiet period', async () => {
+    const debouncer = new GitCommitDebouncer(store, beadsDir, {
+      debounceMs: 400,
+      maxWaitMs: 300,
+      message: () => 'bd: sustained',
+    });
+    const commits = async () => Number(await git('rev-list', '--count', 'HEAD'));
+    const start = await commits();
+    const deadline = Date.now() + 10_000;
+    let i = 0;
+    while ((await commits()) === start) {
+      if (Date.now() > deadline) throw new Error('no commit under sustained changes within 10 s');
+      store.create({ title: `steady ${i++}` }, 'me');
+      debouncer.schedule();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(i).toBeLessThan(100);
+    await debouncer.close();
+  });
 });
