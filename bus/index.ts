@@ -73,3 +73,36 @@ export type {
 } from './connection.js';
 export { ensureEventStream, eventStreamName, replayEvents } from './event-stream.js';
 export type { EventRetention, ReplayedEvent } from './event-stream.js';
+export { parseDuration, parseSince, parseTimeoutMs } from './duration.js';
+export { PROBLEM_EVENTS, PROBLEM_SEVERITIES, isProblem, isProblemToken, problemReason } from './problems.js';
+export type { ProblemCandidate } from './problems.js';
+export {
+  BusUnreachableError,
+  FeedMerger,
+  candidateOf,
+  clockTime,
+  formatObserved,
+  isTownSubject,
+  kindOf,
+  observeMessage,
+  observeReplayed,
+  observedProblem,
+  observedRecord,
+  parseTraceArg,
+  patternIncludesRaw,
+  patternProblem,
+  replayError,
+  summarize,
+  traceFilter,
+  traceIdOfObserved,
+  unreachableError,
+} from './observer.js';
+export type {
+  FormatOptions,
+  InvalidObserved,
+  Observed,
+  ObservedRecord,
+  ObserverTarget,
+  RawMessage,
+  ValidObserved,
+} from './observer.js';

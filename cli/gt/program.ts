@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { registerMailCommands } from './commands/mail.js';
 import { registerNudgeCommands } from './commands/nudge.js';
+import { registerObserverCommands } from './commands/observe.js';
 import { registerTownCommands } from './commands/town.js';
-import { registerTraceCommands } from './commands/trace.js';
 
 /** Global options every `gt` command sees (`optsWithGlobals()`). */
 export interface GtGlobalOptions {
@@ -24,7 +24,7 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .option('--town <path>', 'the town directory (else $GT_TOWN, else town.json found upwards)');
   registerTownCommands(program);
-  registerTraceCommands(program);
+  registerObserverCommands(program);
   registerMailCommands(program);
   registerNudgeCommands(program);
   return program;

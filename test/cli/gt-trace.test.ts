@@ -105,6 +105,6 @@ describe('gt trace and gt feed', () => {
     await stopDaemon(root, 2_000);
     const r = await runGt(['feed', '--json', '--timeout', '1000'], { cwd: root });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/town alpha is not running: start it with `gt up`/);
+    expect(r.stderr).toMatch(/town alpha at nats:[^:]*:[0-9]*: start it with `gt up`/);
   });
 });
