@@ -163,15 +163,16 @@ export async function runBusBench(options: BusBenchOptions = {}): Promise<void> 
       body: { bead: (first.ok ? first.result : sample.body.input) as never },
     });
     const eventBytes = encode(event);
+    const busEvent = () =>
+      createEnvelope('bead.created', { from: event.from, to: event.to, body: event.body });
     const busRate = await fanOut(
       observers,
       events,
-      (bus, onMessage) => bus.subscribe('gt.bench.evt.fan.bus', () => onMessage()),
-      () =>
-        publisher.publish(
-          'gt.bench.evt.fan.bus',
-          createEnvelope('bead.created', { from: event.from, to: event.to, body: event.body }),
-        ),
+      (bus, onMessage) =>
+        bus.observe('gt.bench.evt.fan.bus', (d) => {
+          if (d.header() !== null) onMessage();
+        }),
+      () => publisher.publish('gt.bench.evt.fan.bus', busEvent()),
       () => publisher.flush(),
     );
     const rawRate = await fanOut(
@@ -179,6 +180,13 @@ export async function runBusBench(options: BusBenchOptions = {}): Promise<void> 
       events,
       (bus, onMessage) => bus.nats.subscribe('gt.bench.evt.fan.raw', { callback: () => onMessage() }),
       () => publisher.nats.publish('gt.bench.evt.fan.raw', eventBytes),
+      () => publisher.flush(),
+    );
+    const decodingRate = await fanOut(
+      observers,
+      events,
+      (bus, onMessage) => bus.subscribe('gt.bench.evt.fan.dec', () => onMessage()),
+      () => publisher.publish('gt.bench.evt.fan.dec', busEvent()),
       () => publisher.flush(),
     );
 
@@ -208,12 +216,20 @@ export async function runBusBench(options: BusBenchOptions = {}): Promise<void> 
         '-',
       ],
       [
-        `event fan-out to ${observerCount} observers`,
+        `event fan-out to ${observerCount} observers (bus.observe)`,
         formatRate(busRate),
         formatRate(rawRate),
         `${(rawRate / busRate).toFixed(1)}x`,
         '>= raw / 2',
         busRate >= rawRate / 2 ? 'PASS' : 'FAIL',
+      ],
+      [
+        `event fan-out to ${observerCount} bus.subscribe handlers`,
+        formatRate(decodingRate),
+        formatRate(rawRate),
+        `${(rawRate / decodingRate).toFixed(1)}x`,
+        '-',
+        '-',
       ],
       [
         `daemon idle CPU (${status.actors.length} actors, ${idleSeconds} s)`,

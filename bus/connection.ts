@@ -1,5 +1,6 @@
 import { connect, errors, headers as natsHeaders } from '@nats-io/transport-node';
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { Delivery } from './delivery.js';
 import { decode, encode } from './envelope.js';
 import type { AnyEnvelope, Envelope } from './envelope.js';
 import {
@@ -92,6 +93,11 @@ export interface BusConnection extends AsyncDisposable {
   publish(subject: string, envelope: Envelope): void;
   /** Subscribes with decoded, validated envelopes; invalid ones are answered and reported, never thrown. */
   subscribe(subject: string, handler: MessageHandler, options?: SubscribeOptions): BusSubscription;
+  /**
+   * Attaches an observer to a subject pattern: every message, valid or not, as a Delivery whose header
+   * is read cheaply and whose envelope is decoded on demand. Observers never answer or reject.
+   */
+  observe(pattern: string, onDelivery: (delivery: Delivery) => void): BusSubscription;
   /** Flushes pending publications to the server. */
   flush(): Promise<void>;
   /**
@@ -186,9 +192,13 @@ class NatsBus implements BusConnection {
           this.log?.('error', 'subscription failed', { subject, error: err.message });
           return;
         }
-        this.track(this.handle(msg, handler, options));
+        this.dispatch(msg, handler, options);
       },
     });
+    return this.trackSubscription(sub, subject);
+  }
+
+  private trackSubscription(sub: Subscription, subject: string): BusSubscription {
     this.subs.add(sub);
     void sub.closed.then(
       () => this.subs.delete(sub),
@@ -201,6 +211,24 @@ class NatsBus implements BusConnection {
         if (!sub.isClosed() && !this.nats.isClosed()) await sub.drain();
       },
     };
+  }
+
+  observe(pattern: string, onDelivery: (delivery: Delivery) => void): BusSubscription {
+    if (this.closing) throw new BusClosedError(`observe ${pattern}`);
+    const sub = this.nats.subscribe(pattern, {
+      callback: (err, msg) => {
+        if (err) {
+          this.log?.('error', 'observer subscription failed', { pattern, error: err.message });
+          return;
+        }
+        try {
+          onDelivery(new Delivery(msg.subject, msg.data, msg.reply || undefined));
+        } catch (error) {
+          this.log?.('error', 'observer threw', { pattern, error: (error as Error).message });
+        }
+      },
+    });
+    return this.trackSubscription(sub, pattern);
   }
 
   flush(): Promise<void> {
@@ -240,17 +268,22 @@ class NatsBus implements BusConnection {
     void p.finally(() => this.inFlight.delete(p));
   }
 
-  private async handle(msg: Msg, handler: MessageHandler, options: SubscribeOptions): Promise<void> {
-    const traceparent = msg.headers?.get('traceparent') || undefined;
+  /**
+   * Decodes, validates and hands one message to its handler. Synchronous handlers are answered in the
+   * same tick; a handler that returns a promise is tracked until it settles (shutdown waits for it).
+   * The envelope's own `traceparent` is authoritative; the NATS header copy is for tools that do not
+   * decode envelopes, and is not parsed here (header parsing costs more than the whole decode).
+   */
+  private dispatch(msg: Msg, handler: MessageHandler, options: SubscribeOptions): void {
     const replyTo = msg.reply || undefined;
-    const decoded = decode(msg.data, traceparent);
+    const decoded = decode(msg.data);
     if (!decoded.ok) {
       this.log?.('warn', 'invalid message', {
         subject: msg.subject,
         field: decoded.error.field,
         error: decoded.error.message,
       });
-      this.respond(msg, errorReply(decoded.error), traceparent);
+      this.respond(msg, errorReply(decoded.error), undefined);
       try {
         options.onInvalid?.({ subject: msg.subject, reply: replyTo, error: decoded.error, data: msg.data });
       } catch (error) {
@@ -259,26 +292,42 @@ class NatsBus implements BusConnection {
       return;
     }
     const envelope = decoded.envelope;
-    const context: MessageContext = { subject: msg.subject, reply: replyTo, headers: msg.headers };
-    let reply: Reply;
+    const context: MessageContext = {
+      subject: msg.subject,
+      reply: replyTo,
+      get headers() {
+        return msg.headers;
+      },
+    };
+    let result: unknown;
     try {
-      reply = okReply(await handler(envelope, context));
+      result = handler(envelope, context);
     } catch (error) {
-      reply = errorReply(error);
-      if (replyTo === undefined) {
-        this.log?.('error', 'handler failed', {
-          subject: msg.subject,
-          id: envelope.id,
-          error: String(error),
-        });
-        try {
-          options.onError?.(error, envelope);
-        } catch {
-          // a failing error callback must not reach the client
-        }
+      this.failed(msg, envelope, error, options);
+      return;
+    }
+    if (result instanceof Promise) {
+      this.track(
+        result.then(
+          (value: unknown) => this.respond(msg, okReply(value), envelope.traceparent),
+          (error: unknown) => this.failed(msg, envelope, error, options),
+        ),
+      );
+      return;
+    }
+    this.respond(msg, okReply(result), envelope.traceparent);
+  }
+
+  private failed(msg: Msg, envelope: AnyEnvelope, error: unknown, options: SubscribeOptions): void {
+    if (!msg.reply) {
+      this.log?.('error', 'handler failed', { subject: msg.subject, id: envelope.id, error: String(error) });
+      try {
+        options.onError?.(error, envelope);
+      } catch {
+        // a failing error callback must not reach the client
       }
     }
-    this.respond(msg, reply, envelope.traceparent);
+    this.respond(msg, errorReply(error), envelope.traceparent);
   }
 
   private respond(msg: Msg, reply: Reply, traceparent: string | undefined): void {

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import { randomFillSync } from 'node:crypto';
+import type { z } from 'zod';
 import { InvalidMessageError } from './errors.js';
-import { addressTextSchema, isMessageType, messageSchemas } from './messages.js';
+import { isMessageType, messageSchemas } from './messages.js';
 import type { MessageBody, MessageType } from './messages.js';
 
 /** A validated message of type `T`. */
@@ -31,34 +31,75 @@ export const TRACEPARENT_RE = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[
 const TYPE_RE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
 const RFC3339_UTC_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
-const headerSchema = z.strictObject({
-  id: z.string().regex(MESSAGE_ID_RE, 'must be 32 lowercase hex digits'),
-  type: z.string().regex(TYPE_RE, 'must be dotted lowercase, e.g. bead.create'),
-  from: addressTextSchema,
-  to: addressTextSchema,
-  at: z
-    .string()
-    .regex(RFC3339_UTC_RE, 'must be an RFC 3339 UTC timestamp')
-    .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a real date'),
-  body: z.unknown(),
-  traceparent: z.string().regex(TRACEPARENT_RE, 'must be W3C traceparent 00-<32 hex>-<16 hex>-<2 hex>'),
-});
+const ENVELOPE_KEYS = new Set(['id', 'type', 'from', 'to', 'at', 'body', 'traceparent']);
+const ADDRESS_RE = /^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/;
+
+/**
+ * The envelope's own fields, checked by hand: this runs for every message a process sends or
+ * receives, and a schema library costs several microseconds here. Returns the first failing field and
+ * why, or null.
+ */
+function checkHeader(value: unknown): InvalidMessageError | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return new InvalidMessageError('$', 'is invalid: expected an object');
+  const v = value as Record<string, unknown>;
+  const text = (field: string, re: RegExp, reason: string): InvalidMessageError | null => {
+    const x = v[field];
+    if (typeof x !== 'string')
+      return new InvalidMessageError(field, `is invalid: expected string, received ${kind(x)}`);
+    return re.test(x) ? null : new InvalidMessageError(field, `is invalid: ${reason}`);
+  };
+  const bad =
+    text('id', MESSAGE_ID_RE, 'must be 32 lowercase hex digits') ??
+    text('type', TYPE_RE, 'must be dotted lowercase, e.g. bead.create') ??
+    text('from', ADDRESS_RE, 'must be an address like alpha/web/witness') ??
+    text('to', ADDRESS_RE, 'must be an address like alpha/web/witness') ??
+    text('at', RFC3339_UTC_RE, 'must be an RFC 3339 UTC timestamp') ??
+    (Number.isNaN(Date.parse(v['at'] as string))
+      ? new InvalidMessageError('at', 'is invalid: must be a real date')
+      : null) ??
+    text('traceparent', TRACEPARENT_RE, 'must be W3C traceparent 00-<32 hex>-<16 hex>-<2 hex>');
+  if (bad !== null) return bad;
+  if (!('body' in v)) return new InvalidMessageError('body', 'is invalid: required');
+  for (const key in v)
+    if (!ENVELOPE_KEYS.has(key)) return new InvalidMessageError('$', `has unknown field(s) ${key}`);
+  return null;
+}
+
+function kind(x: unknown): string {
+  if (x === undefined) return 'undefined';
+  if (x === null) return 'null';
+  return Array.isArray(x) ? 'array' : typeof x;
+}
+
+/** Random hex from a pooled buffer: one `randomFillSync` per 256 ids instead of a syscall per id. */
+const pool = Buffer.alloc(8192);
+let poolOffset = pool.length;
+function randomHex(bytes: number): string {
+  if (poolOffset + bytes > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const hex = pool.toString('hex', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return hex;
+}
 
 /** A new time-ordered random message id. */
 export function newMessageId(now: number = Date.now()): string {
-  return now.toString(16).padStart(12, '0').slice(-12) + randomBytes(10).toString('hex');
+  return now.toString(16).padStart(12, '0').slice(-12) + randomHex(10);
 }
 
 /** A new root trace context (random trace id and span id, sampled). */
 export function newTraceparent(): string {
-  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+  return `00-${randomHex(16)}-${randomHex(8)}-01`;
 }
 
 /** The same trace with a new span id: for a message caused by another. */
 export function childTraceparent(parent: string): string {
   const traceId = parent.split('-')[1];
   if (!TRACEPARENT_RE.test(parent) || traceId === undefined) return newTraceparent();
-  return `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
+  return `00-${traceId}-${randomHex(8)}-01`;
 }
 
 /** The trace id (32 hex) of a traceparent, or null when malformed. */
@@ -87,21 +128,36 @@ export function createEnvelope<T extends MessageType>(
 
 /** Validates an unknown value as an envelope of a registered type. */
 export function validateEnvelope(value: unknown): DecodeResult {
-  const header = headerSchema.safeParse(value);
-  if (!header.success) return { ok: false, error: fromZod(header.error, []) };
-  const { type } = header.data;
+  const bad = checkHeader(value);
+  if (bad !== null) return { ok: false, error: bad };
+  const v = value as Omit<Envelope, 'type'> & { type: string };
+  const { type } = v;
   if (!isMessageType(type)) {
     return { ok: false, error: new InvalidMessageError('type', `has unknown message type "${type}"`) };
   }
-  const body = messageSchemas[type].safeParse(header.data.body);
+  const body = messageSchemas[type].safeParse(v.body);
   if (!body.success) return { ok: false, error: fromZod(body.error, ['body']) };
-  return { ok: true, envelope: { ...header.data, type, body: body.data } as AnyEnvelope };
+  return {
+    ok: true,
+    envelope: {
+      id: v.id,
+      type,
+      from: v.from,
+      to: v.to,
+      at: v.at,
+      traceparent: v.traceparent,
+      body: body.data,
+    } as AnyEnvelope,
+  };
 }
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Validates and serialises an envelope to UTF-8 JSON. Throws InvalidMessageError on an invalid one. */
+/**
+ * Validates and serialises an envelope to UTF-8 JSON, header fields first and the body last (the
+ * canonical form `peekHeader` reads). Throws InvalidMessageError on an invalid one.
+ */
 export function encode(envelope: Envelope): Uint8Array {
   const checked = validateEnvelope(envelope);
   if (!checked.ok) throw checked.error;

@@ -106,3 +106,5 @@ export type {
   RawMessage,
   ValidObserved,
 } from './observer.js';
+export { Delivery, peekHeader } from './delivery.js';
+export type { EnvelopeHeader } from './delivery.js';

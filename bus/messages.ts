@@ -76,11 +76,19 @@ export const closeOptionsSchema = z.strictObject({
   session: optStr,
 }) satisfies z.ZodType<CloseOptions>;
 
-/** A bead as carried in events: Beads' JSON shape, checked for its identity fields only. */
-export const beadSchema = z.looseObject({
-  id: z.string().min(1),
-  title: z.string(),
-}) as unknown as z.ZodType<Bead>;
+/**
+ * A bead as carried in events: Beads' JSON shape, checked for its identity fields only (a custom check:
+ * an object schema would copy every field of every bead on every delivery).
+ */
+export const beadSchema = z.custom<Bead>(
+  (v) =>
+    v !== null &&
+    typeof v === 'object' &&
+    typeof (v as { id?: unknown }).id === 'string' &&
+    (v as { id: string }).id.length > 0 &&
+    typeof (v as { title?: unknown }).title === 'string',
+  { message: 'must be a bead with a non-empty string id and a string title' },
+);
 
 /**
  * One zod schema per message type: the body each `type` must carry.

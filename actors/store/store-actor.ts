@@ -155,14 +155,19 @@ export function startStoreActor(options: StoreActorOptions): StoreActor {
       store.recordHandled(env.id, JSON.stringify(h.result));
       return h;
     });
-    // The change is committed: a failed publication is logged, never turned into an error reply.
-    for (const e of done.events) {
-      try {
-        bus.publish(e.subject, e.envelope);
-      } catch (err) {
-        log.error({ err, subject: e.subject, id: e.envelope.id }, 'event not published');
+    // The change is committed. Its events are queued right behind the reply (a microtask: the bus
+    // answers synchronous handlers in the same tick), so the server routes the reply before it stores
+    // the events in the JetStream feed, and both leave in one socket write. A failed publication is
+    // logged, never turned into an error reply.
+    queueMicrotask(() => {
+      for (const e of done.events) {
+        try {
+          bus.publish(e.subject, e.envelope);
+        } catch (err) {
+          log.error({ err, subject: e.subject, id: e.envelope.id }, 'event not published');
+        }
       }
-    }
+    });
     debouncer.schedule();
     return done.result;
   };

@@ -173,7 +173,7 @@ describe('validation names the failing field', () => {
     const hb = { ...valid(), type: 'heartbeat' };
     expect(failField({ ...hb, body: { actor: 'alpha/deacon', seq: -1 } })).toBe('body.seq');
     const created = { ...valid(), type: 'bead.created' };
-    expect(failField({ ...created, body: { bead: { title: 't' } } })).toBe('body.bead.id');
+    expect(failField({ ...created, body: { bead: { title: 't' } } })).toBe('body.bead');
   });
 
   it('has a schema per registered type', () => {

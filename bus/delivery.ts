@@ -1,0 +1,219 @@
+import { decode } from './envelope.js';
+import type { DecodeResult } from './envelope.js';
+import { isMessageType } from './messages.js';
+
+/** The envelope's own fields, without its body. */
+export interface EnvelopeHeader {
+  readonly id: string;
+  readonly type: string;
+  readonly from: string;
+  readonly to: string;
+  readonly at: string;
+  readonly traceparent: string;
+}
+
+/**
+ * The canonical serialisation (`encode`) writes the header fields first, in this order, with no
+ * escapes (their formats exclude quotes and backslashes), and the body last. `peekHeader` reads that
+ * prefix byte by byte: no string is made until a field is known to be valid.
+ */
+const enc = new TextEncoder();
+const KEY_ID = enc.encode('{"id":"');
+const KEY_TYPE = enc.encode('","type":"');
+const KEY_FROM = enc.encode('","from":"');
+const KEY_TO = enc.encode('","to":"');
+const KEY_AT = enc.encode('","at":"');
+const KEY_TRACE = enc.encode('","traceparent":"');
+const KEY_BODY = enc.encode('","body":');
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const isLower = (c: number) => c >= 0x61 && c <= 0x7a;
+const isHex = (c: number) => isDigit(c) || (c >= 0x61 && c <= 0x66);
+
+function literal(d: Uint8Array, i: number, lit: Uint8Array): number {
+  if (i < 0 || i + lit.length > d.length) return -1;
+  for (let k = 0; k < lit.length; k++) if (d[i + k] !== lit[k]) return -1;
+  return i + lit.length;
+}
+
+/** `n` lowercase hex digits, not all zero when `nonZero`. */
+function hexRun(d: Uint8Array, i: number, n: number, nonZero: boolean): number {
+  if (i < 0 || i + n > d.length) return -1;
+  let zero = true;
+  for (let k = i; k < i + n; k++) {
+    const c = d[k] ?? 0;
+    if (!isHex(c)) return -1;
+    if (c !== 0x30) zero = false;
+  }
+  return nonZero && zero ? -1 : i + n;
+}
+
+/** `[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*` up to the closing quote. */
+function typeRun(d: Uint8Array, i: number): number {
+  if (i < 0) return -1;
+  let start = true;
+  for (; i < d.length; i++) {
+    const c = d[i] ?? 0;
+    if (c === 0x22) return start ? -1 : i;
+    if (start) {
+      if (!isLower(c)) return -1;
+      start = false;
+    } else if (c === 0x2e) start = true;
+    else if (!(isLower(c) || isDigit(c) || c === 0x5f)) return -1;
+  }
+  return -1;
+}
+
+/** An address `[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*` up to the closing quote. */
+function addressRun(d: Uint8Array, i: number): number {
+  if (i < 0) return -1;
+  let start = true;
+  for (; i < d.length; i++) {
+    const c = d[i] ?? 0;
+    if (c === 0x22) return start ? -1 : i;
+    if (start) {
+      if (!(isLower(c) || isDigit(c))) return -1;
+      start = false;
+    } else if (c === 0x2f) start = true;
+    else if (!(isLower(c) || isDigit(c) || c === 0x5f || c === 0x2d)) return -1;
+  }
+  return -1;
+}
+
+function digits(d: Uint8Array, i: number, n: number, max: number, min = 0): number {
+  if (i < 0 || i + n > d.length) return -1;
+  let v = 0;
+  for (let k = i; k < i + n; k++) {
+    const c = d[k] ?? 0;
+    if (!isDigit(c)) return -1;
+    v = v * 10 + (c - 0x30);
+  }
+  return v > max || v < min ? -1 : i + n;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS(.f{1,9})?Z` with the field ranges a real date has. */
+function timeRun(d: Uint8Array, i: number): number {
+  i = digits(d, i, 4, 9999);
+  i = literal(d, i, DASH);
+  i = digits(d, i, 2, 12, 1);
+  i = literal(d, i, DASH);
+  i = digits(d, i, 2, 31, 1);
+  i = literal(d, i, T);
+  i = digits(d, i, 2, 23);
+  i = literal(d, i, COLON);
+  i = digits(d, i, 2, 59);
+  i = literal(d, i, COLON);
+  i = digits(d, i, 2, 59);
+  if (i < 0) return -1;
+  if (d[i] === 0x2e) {
+    let k = i + 1;
+    while (k < d.length && k - i <= 9 && isDigit(d[k] ?? 0)) k++;
+    if (k === i + 1 || k - i > 10) return -1;
+    i = k;
+  }
+  return d[i] === 0x5a ? i + 1 : -1;
+}
+const DASH = enc.encode('-');
+const T = enc.encode('T');
+const COLON = enc.encode(':');
+
+/** `00-<32 hex, not all zero>-<16 hex, not all zero>-<2 hex>`. */
+function traceRun(d: Uint8Array, i: number): number {
+  i = literal(d, i, TRACE_VERSION);
+  i = hexRun(d, i, 32, true);
+  i = literal(d, i, DASH);
+  i = hexRun(d, i, 16, true);
+  i = literal(d, i, DASH);
+  return hexRun(d, i, 2, false);
+}
+const TRACE_VERSION = enc.encode('00-');
+
+/**
+ * The header of a canonically encoded envelope, read and validated from its first bytes without
+ * parsing the body; null when the bytes are not in canonical form or a field is invalid (decode them
+ * to learn why). A header read here passes the checks `decode` makes on those fields.
+ */
+export function peekHeader(data: Uint8Array): EnvelopeHeader | null {
+  const id0 = literal(data, 0, KEY_ID);
+  const id1 = hexRun(data, id0, 32, false);
+  const type0 = literal(data, id1, KEY_TYPE);
+  const type1 = typeRun(data, type0);
+  const from0 = literal(data, type1, KEY_FROM);
+  const from1 = addressRun(data, from0);
+  const to0 = literal(data, from1, KEY_TO);
+  const to1 = addressRun(data, to0);
+  const at0 = literal(data, to1, KEY_AT);
+  const at1 = timeRun(data, at0);
+  const tp0 = literal(data, at1, KEY_TRACE);
+  const tp1 = traceRun(data, tp0);
+  if (literal(data, tp1, KEY_BODY) < 0) return null;
+  const header = new PeekedHeader(data, [id0, id1, type0, type1, from0, from1, to0, to1, at0, at1, tp0, tp1]);
+  return isMessageType(header.type) ? header : null;
+}
+
+/** A header read in place: each field is made into a string when it is first read. */
+class PeekedHeader implements EnvelopeHeader {
+  private readonly buf: Buffer;
+  constructor(
+    data: Uint8Array,
+    private readonly at_: readonly number[],
+  ) {
+    this.buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  }
+  private field(k: number): string {
+    return this.buf.toString('latin1', this.at_[k], this.at_[k + 1]);
+  }
+  get id(): string {
+    return this.field(0);
+  }
+  get type(): string {
+    return this.field(2);
+  }
+  get from(): string {
+    return this.field(4);
+  }
+  get to(): string {
+    return this.field(6);
+  }
+  get at(): string {
+    return this.field(8);
+  }
+  get traceparent(): string {
+    return this.field(10);
+  }
+}
+
+/**
+ * One message as an observer receives it: the bytes, the header read cheaply (`header()`), and the
+ * whole envelope decoded and validated on demand (`decode()`, computed once). Observers see every
+ * message, valid or not, and most of them filter on the header before they look at a body.
+ */
+export class Delivery {
+  private decoded: DecodeResult | undefined;
+  private peeked: EnvelopeHeader | null | undefined;
+
+  constructor(
+    readonly subject: string,
+    readonly data: Uint8Array,
+    /** The sender's reply subject, or undefined. */
+    readonly reply: string | undefined,
+  ) {}
+
+  /** The envelope header, or null when the message is not a valid envelope. */
+  header(): EnvelopeHeader | null {
+    if (this.peeked === undefined) {
+      this.peeked = peekHeader(this.data);
+      if (this.peeked === null) {
+        const d = this.decode();
+        this.peeked = d.ok ? d.envelope : null;
+      }
+    }
+    return this.peeked;
+  }
+
+  /** The whole envelope, validated; never throws. */
+  decode(): DecodeResult {
+    this.decoded ??= decode(this.data);
+    return this.decoded;
+  }
+}
