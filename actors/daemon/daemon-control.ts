@@ -125,6 +125,13 @@ export async function startDaemonProcess(
     return { ...ready, town: config.name, already_running: false };
   } catch (error) {
     if (!(error instanceof TownError) || error.code !== 'town.start_failed') throw error;
+    // Another `gt up` started a daemon at the same time and that one holds the pid file: ours gave
+    // way (town.already_running), and the town is up.
+    const winner = daemonPid(paths.root);
+    if (winner !== null && winner !== pid) {
+      const ready = await waitReady(config, paths, winner, () => null, timeoutMs);
+      return { ...ready, town: config.name, already_running: true };
+    }
     throw new TownError(
       'town.start_failed',
       `${error.message}: ${logTail(paths.logFile, logOffset)} (full log: ${paths.logFile})`,

@@ -13,7 +13,7 @@ import type { TownConfig, TownPaths } from '../town/town-config.js';
 import { TownError } from '../town/town-errors.js';
 import { startNatsSupervisor } from './nats-supervisor.js';
 import type { NatsSupervisor } from './nats-supervisor.js';
-import { DAEMON_MARKER, isAlive, readPid, removeFile, writeFileAtomic } from './pid-files.js';
+import { claimPidFile, DAEMON_MARKER, isAlive, readPid, removeFile, writeFileAtomic } from './pid-files.js';
 import type { ReadyInfo } from './pid-files.js';
 
 /** Shutdown grace when town.json has no `timing.shutdown_grace_ms`. */
@@ -152,25 +152,17 @@ async function stopAll(running: Running, reason: string, graceMs: number): Promi
 
 /** Claims `.gt/daemon.pid` for this process; a live daemon already there is `town.already_running`. */
 function acquirePidFile(paths: TownPaths, town: string): void {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      fs.writeFileSync(paths.pidFile, `${process.pid}\n`, { flag: 'wx', mode: 0o644 });
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const other = readPid(paths.pidFile);
-    if (other !== null && other !== process.pid && isAlive(other, DAEMON_MARKER))
-      throw new TownError(
-        'town.already_running',
-        `town ${town} is already running (daemon pid ${other}): stop it with \`gt down\``,
-        { details: { pid: other } },
-      );
-    removeFile(paths.pidFile);
-  }
+  const claim = claimPidFile(paths.pidFile, (pid) => isAlive(pid, DAEMON_MARKER));
+  if (claim === 'claimed') return;
+  if (claim === 'busy')
+    throw new TownError(
+      'town.pid_file_busy',
+      `cannot claim ${paths.pidFile}: another daemon is starting; retry \`gt up\``,
+    );
   throw new TownError(
-    'town.pid_file_busy',
-    `cannot claim ${paths.pidFile}: another daemon is starting; retry \`gt up\``,
+    'town.already_running',
+    `town ${town} is already running (daemon pid ${claim.pid}): stop it with \`gt down\``,
+    { details: { pid: claim.pid } },
   );
 }
 

@@ -91,3 +91,81 @@ export async function waitForExit(pid: number, timeoutMs: number): Promise<boole
   }
   return true;
 }
+
+/** The outcome of `claimPidFile`: this process holds the file, a live owner holds it, or it stays contended. */
+export type PidClaim = 'claimed' | 'busy' | { pid: number };
+
+/**
+ * Claims `pidFile` for this process. A file whose pid `isOwner` accepts belongs to a live owner. A
+ * stale file (its pid dead) is replaced only under the takeover lock `<pidFile>.takeover`, created
+ * exclusively, and re-checked once the lock is held: of processes racing over one stale file, exactly
+ * one claims it and the others find it live.
+ */
+export function claimPidFile(pidFile: string, isOwner: (pid: number) => boolean): PidClaim {
+  const takeover = `${pidFile}.takeover`;
+  const liveOwner = (): PidClaim | null => {
+    const other = readPid(pidFile);
+    return other !== null && other !== process.pid && isOwner(other) ? { pid: other } : null;
+  };
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (createExclusive(pidFile)) return 'claimed';
+    const owner = liveOwner();
+    if (owner !== null) return owner;
+    if (!createExclusive(takeover)) {
+      const holder = readPid(takeover);
+      if (holder !== null && !isAlive(holder)) breakStaleLock(takeover);
+      sleepSync(10);
+      continue;
+    }
+    try {
+      const again = liveOwner();
+      if (again !== null) return again;
+      removeFile(pidFile);
+      if (createExclusive(pidFile)) return 'claimed';
+    } finally {
+      removeFile(takeover);
+    }
+  }
+  return 'busy';
+}
+
+/** Creates `file` holding this pid, atomically (a hard link of a complete temp file): false if it exists. */
+function createExclusive(file: string): boolean {
+  const tmp = `${file}.${process.pid}.new`;
+  fs.writeFileSync(tmp, `${process.pid}\n`, { mode: 0o644 });
+  try {
+    fs.linkSync(tmp, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  } finally {
+    removeFile(tmp);
+  }
+}
+
+/**
+ * Removes a takeover lock left by a dead process. It is moved aside first (of several processes doing
+ * so at once, one succeeds); a lock that turns out to be live is put back.
+ */
+function breakStaleLock(file: string): void {
+  const aside = `${file}.stale.${process.pid}`;
+  try {
+    fs.renameSync(file, aside);
+  } catch {
+    return;
+  }
+  const holder = readPid(aside);
+  if (holder !== null && isAlive(holder)) {
+    try {
+      fs.linkSync(aside, file);
+    } catch {
+      // a newer lock exists
+    }
+  }
+  removeFile(aside);
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

@@ -82,4 +82,29 @@ describe('town daemon', () => {
     expect(log).toContain('town alpha is already running');
     expect(daemonPid(root)).toBe((await status(root)).pid);
   });
+
+  it('starts exactly one daemon when two `gt up` race over a stale pid file', async () => {
+    const before = await status(root);
+    process.kill(before.pid, 'SIGKILL');
+    await waitFor('the daemon to die', () => !alive(before.pid));
+    for (let round = 0; round < 3; round++) {
+      const [a, b] = await Promise.all([
+        runGt(['up', '--json'], { cwd: root }),
+        runGt(['up', '--json'], { cwd: root }),
+      ]);
+      expect(a.code, a.stderr).toBe(0);
+      expect(b.code, b.stderr).toBe(0);
+      const ra = a.json<{ pid: number; already_running: boolean }>();
+      const rb = b.json<{ pid: number; already_running: boolean }>();
+      fx.track(ra.pid);
+      fx.track(rb.pid);
+      expect(ra.pid).toBe(rb.pid);
+      expect(daemonPid(root)).toBe(ra.pid);
+      const s = await status(root);
+      fx.track(s.nats_pid);
+      expect(s.pid).toBe(ra.pid);
+      process.kill(ra.pid, 'SIGKILL');
+      await waitFor('the daemon to die', () => !alive(ra.pid));
+    }
+  });
 });
