@@ -1,0 +1,140 @@
+import { execa } from 'execa';
+
+/** Options of one git run. */
+export interface GitOptions {
+  /** Working directory of the git process (a work tree, or a bare repository). */
+  cwd: string;
+  /** Extra environment variables, on top of the inherited environment and the safe defaults. */
+  env?: Record<string, string>;
+  /** Kill git and its helpers after this many ms (SIGTERM, SIGKILL 2 s later). Default 120 000. */
+  timeoutMs?: number;
+  /** Text written to git's stdin (else stdin is closed). */
+  input?: string;
+  /** Run the repository's hooks. Default false: `core.hooksPath=/dev/null`, so no hook runs. */
+  hooks?: boolean;
+}
+
+/** The outcome of a git run that is allowed to fail (`gitOk`). */
+export interface GitResult {
+  /** Exit code; -1 when git could not be started or was killed (timeout, signal). */
+  code: number;
+  /** stdout with trailing whitespace removed (leading spaces kept: porcelain formats need them). */
+  stdout: string;
+  stderr: string;
+}
+
+/** A git command failed (non-zero exit, timeout, or git missing). */
+export class GitError extends Error {
+  readonly code = 'git.failed';
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly exitCode: number;
+  readonly stderr: string;
+  readonly timedOut: boolean;
+  constructor(
+    message: string,
+    details: { args: readonly string[]; cwd: string; exitCode: number; stderr: string; timedOut: boolean },
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GitError';
+    this.args = details.args;
+    this.cwd = details.cwd;
+    this.exitCode = details.exitCode;
+    this.stderr = details.stderr;
+    this.timedOut = details.timedOut;
+  }
+}
+
+export const DEFAULT_GIT_TIMEOUT_MS = 120_000;
+
+/**
+ * Environment every git run gets. Nothing may wait for a human: no terminal prompt for credentials
+ * (`GIT_TERMINAL_PROMPT=0`, stdin closed), no editor (`GIT_EDITOR=true`, so `commit` without `-m`
+ * fails instead of hanging, and merges never open one), no pager, untranslated messages.
+ */
+const SAFE_ENV: Readonly<Record<string, string>> = {
+  GIT_EDITOR: 'true',
+  GIT_SEQUENCE_EDITOR: 'true',
+  GIT_MERGE_AUTOEDIT: 'no',
+  GIT_PAGER: 'cat',
+  PAGER: 'cat',
+  LC_ALL: 'C',
+  LANGUAGE: 'C',
+};
+
+function command(args: readonly string[]): string {
+  return `git ${args.map((a) => (/^[\w./:=@+,-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`;
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group has exited.
+  }
+}
+
+async function run(
+  args: readonly string[],
+  options: GitOptions,
+): Promise<GitResult & { timedOut: boolean; cause?: unknown }> {
+  const config =
+    options.hooks === true ? [] : ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false'];
+  const timeoutMs = options.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS;
+  // Its own process group, so a timeout also stops the helpers git starts (git-remote-http, ssh),
+  // which hold git's stdout and stderr open.
+  const child = execa('git', [...config, ...args], {
+    cwd: options.cwd,
+    env: { ...SAFE_ENV, ...options.env, GIT_TERMINAL_PROMPT: '0' },
+    reject: false,
+    detached: true,
+    stripFinalNewline: false,
+    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
+  });
+  let timedOut = false;
+  let forceKill: NodeJS.Timeout | undefined;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(child.pid, 'SIGTERM');
+    forceKill = setTimeout(() => killGroup(child.pid, 'SIGKILL'), 2_000);
+  }, timeoutMs);
+  const r = await child;
+  clearTimeout(timer);
+  clearTimeout(forceKill);
+  const stdout = typeof r.stdout === 'string' ? r.stdout.trimEnd() : '';
+  const stderr = typeof r.stderr === 'string' ? r.stderr.trim() : '';
+  const code = typeof r.exitCode === 'number' ? r.exitCode : -1;
+  return {
+    code,
+    stdout,
+    stderr: code === -1 && stderr === '' && !timedOut ? (r.message ?? '') : stderr,
+    timedOut,
+    ...(r.failed ? { cause: r } : {}),
+  };
+}
+
+/**
+ * Runs `git <args>` in `options.cwd` and returns its stdout without trailing whitespace. Throws a
+ * GitError (code `git.failed`) naming the command, its directory and its stderr when git exits
+ * non-zero, times out, or cannot be started.
+ */
+export async function git(args: readonly string[], options: GitOptions): Promise<string> {
+  const r = await run(args, options);
+  if (r.code === 0) return r.stdout;
+  const why = r.timedOut
+    ? `timed out after ${options.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS} ms`
+    : `exited ${r.code}${r.stderr === '' ? '' : `: ${r.stderr}`}`;
+  throw new GitError(
+    `${command(args)} (in ${options.cwd}) ${why}`,
+    { args, cwd: options.cwd, exitCode: r.code, stderr: r.stderr, timedOut: r.timedOut },
+    { cause: r.cause },
+  );
+}
+
+/** Runs `git <args>` like `git`, but never throws for a failed command: the caller reads `code`. */
+export async function gitOk(args: readonly string[], options: GitOptions): Promise<GitResult> {
+  const { code, stdout, stderr } = await run(args, options);
+  return { code, stdout, stderr };
+}

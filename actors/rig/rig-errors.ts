@@ -1,0 +1,27 @@
+/** Stable codes of RigError. */
+export type RigErrorCode =
+  | 'rig.not_found'
+  | 'rig.exists'
+  | 'rig.bad_name'
+  | 'rig.bad_prefix'
+  | 'rig.bad_option'
+  | 'rig.not_a_git_repo'
+  | 'rig.no_default_branch'
+  | 'rig.has_hooked_work'
+  | 'rig.bad_config';
+
+/** Errors about a rig (its files, its repository). Stable `code`, a message that says what to do. */
+export class RigError extends Error {
+  readonly code: RigErrorCode;
+  readonly details: Record<string, unknown>;
+  constructor(
+    code: RigErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RigError';
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
