@@ -21,6 +21,28 @@ const natsExternal = z.strictObject({
   password: z.string().min(1).optional(),
 });
 
+/** Names of agents (built-in presets and custom ones): lowercase letters, digits, dots, dashes, underscores. */
+export const AGENT_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/**
+ * One entry of `town.json` `agents`: a custom agent, or an override of a built-in preset of the same
+ * name (fields left out keep the built-in's values). See actors/runtime/agent-config.ts.
+ */
+export const agentEntrySchema = z.strictObject({
+  command: z.string().min(1),
+  args: z.array(z.string()).optional(),
+  env: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string())
+    .optional(),
+  prompt_mode: z.enum(['arg', 'none']).optional(),
+  ready_prompt: z.string().min(1).optional(),
+  ready_delay_ms: z.number().int().nonnegative().optional(),
+  resume_flag: z.string().min(1).optional(),
+  process_names: z.array(z.string().min(1)).min(1).optional(),
+});
+
+export type AgentEntry = z.output<typeof agentEntrySchema>;
+
 /** `town.json`: written by `gt install`, read by every `gt` command and the daemon. Mode 0600. */
 export const townConfigSchema = z.strictObject({
   version: z.literal(1),
@@ -34,6 +56,10 @@ export const townConfigSchema = z.strictObject({
       shutdown_grace_ms: z.number().int().positive().optional(),
     })
     .optional(),
+  /** The agent preset sessions use unless a rig or `--agent` says otherwise (default `claude`). */
+  default_agent: z.string().regex(AGENT_NAME_RE, 'an agent name').optional(),
+  /** Custom agents, and overrides of built-in presets by name (`gt config agent set`). */
+  agents: z.record(z.string().regex(AGENT_NAME_RE, 'an agent name'), agentEntrySchema).optional(),
 });
 
 export type TownConfig = z.output<typeof townConfigSchema>;

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
+import { registerConfigCommands } from './commands/config.js';
 import { registerMailCommands } from './commands/mail.js';
 import { registerNudgeCommands } from './commands/nudge.js';
 import { registerObserverCommands } from './commands/observe.js';
+import { registerRigCommands } from './commands/rig.js';
 import { registerTownCommands } from './commands/town.js';
 
 /** Global options every `gt` command sees (`optsWithGlobals()`). */
@@ -24,8 +26,10 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .option('--town <path>', 'the town directory (else $GT_TOWN, else town.json found upwards)');
   registerTownCommands(program);
+  registerRigCommands(program);
   registerObserverCommands(program);
   registerMailCommands(program);
   registerNudgeCommands(program);
+  registerConfigCommands(program);
   return program;
 }

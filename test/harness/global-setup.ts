@@ -34,7 +34,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
     throw new Error(`build did not produce ${main}:\n${build.stdout}\n${build.stderr}`);
   }
   fs.mkdirSync(path.join(out, 'bin'));
-  for (const bin of ['bd.js', 'gt.js']) {
+  for (const bin of ['bd.js', 'gt.js', 'gt-scripted-agent.js']) {
     fs.copyFileSync(path.join(root, 'bin', bin), path.join(out, 'bin', bin));
     fs.chmodSync(path.join(out, 'bin', bin), 0o755);
   }
