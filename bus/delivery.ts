@@ -26,9 +26,19 @@ const KEY_AT = enc.encode('","at":"');
 const KEY_TRACE = enc.encode('","traceparent":"');
 const KEY_BODY = enc.encode('","body":');
 
-const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
-const isLower = (c: number) => c >= 0x61 && c <= 0x7a;
-const isHex = (c: number) => isDigit(c) || (c >= 0x61 && c <= 0x66);
+/** Byte classes: 1 digit, 2 a-f, 4 g-z, 8 `_`, 16 `-`. */
+const CLASS = new Uint8Array(256);
+for (let c = 0x30; c <= 0x39; c++) CLASS[c] = 1;
+for (let c = 0x61; c <= 0x66; c++) CLASS[c] = 2;
+for (let c = 0x67; c <= 0x7a; c++) CLASS[c] = 4;
+CLASS[0x5f] = 8;
+CLASS[0x2d] = 16;
+const DIGIT = 1;
+const HEX = 1 | 2;
+const LOWER = 2 | 4;
+const TYPE_CHAR = 1 | 2 | 4 | 8;
+const ADDRESS_CHAR = 1 | 2 | 4 | 8 | 16;
+const isDigit = (c: number) => (CLASS[c] ?? 0) & DIGIT;
 
 function literal(d: Uint8Array, i: number, lit: Uint8Array): number {
   if (i < 0 || i + lit.length > d.length) return -1;
@@ -39,46 +49,36 @@ function literal(d: Uint8Array, i: number, lit: Uint8Array): number {
 /** `n` lowercase hex digits, not all zero when `nonZero`. */
 function hexRun(d: Uint8Array, i: number, n: number, nonZero: boolean): number {
   if (i < 0 || i + n > d.length) return -1;
-  let zero = true;
+  let any = 0;
   for (let k = i; k < i + n; k++) {
-    const c = d[k] ?? 0;
-    if (!isHex(c)) return -1;
-    if (c !== 0x30) zero = false;
+    const c = d[k] as number;
+    if (((CLASS[c] as number) & HEX) === 0) return -1;
+    any |= c ^ 0x30;
   }
-  return nonZero && zero ? -1 : i + n;
+  return nonZero && any === 0 ? -1 : i + n;
+}
+
+/** Dot- or slash-separated segments up to the closing quote: the first byte of a segment in `first`, the rest in `rest`. */
+function segmentsRun(d: Uint8Array, i: number, separator: number, first: number, rest: number): number {
+  if (i < 0) return -1;
+  let start = true;
+  for (; i < d.length; i++) {
+    const c = d[i] as number;
+    if (c === 0x22) return start ? -1 : i;
+    if (start) {
+      if (((CLASS[c] as number) & first) === 0) return -1;
+      start = false;
+    } else if (c === separator) start = true;
+    else if (((CLASS[c] as number) & rest) === 0) return -1;
+  }
+  return -1;
 }
 
 /** `[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*` up to the closing quote. */
-function typeRun(d: Uint8Array, i: number): number {
-  if (i < 0) return -1;
-  let start = true;
-  for (; i < d.length; i++) {
-    const c = d[i] ?? 0;
-    if (c === 0x22) return start ? -1 : i;
-    if (start) {
-      if (!isLower(c)) return -1;
-      start = false;
-    } else if (c === 0x2e) start = true;
-    else if (!(isLower(c) || isDigit(c) || c === 0x5f)) return -1;
-  }
-  return -1;
-}
+const typeRun = (d: Uint8Array, i: number) => segmentsRun(d, i, 0x2e, LOWER, TYPE_CHAR);
 
 /** An address `[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*` up to the closing quote. */
-function addressRun(d: Uint8Array, i: number): number {
-  if (i < 0) return -1;
-  let start = true;
-  for (; i < d.length; i++) {
-    const c = d[i] ?? 0;
-    if (c === 0x22) return start ? -1 : i;
-    if (start) {
-      if (!(isLower(c) || isDigit(c))) return -1;
-      start = false;
-    } else if (c === 0x2f) start = true;
-    else if (!(isLower(c) || isDigit(c) || c === 0x5f || c === 0x2d)) return -1;
-  }
-  return -1;
-}
+const addressRun = (d: Uint8Array, i: number) => segmentsRun(d, i, 0x2f, LOWER | DIGIT, ADDRESS_CHAR);
 
 function digits(d: Uint8Array, i: number, n: number, max: number, min = 0): number {
   if (i < 0 || i + n > d.length) return -1;
@@ -153,14 +153,13 @@ export function peekHeader(data: Uint8Array): EnvelopeHeader | null {
 
 /** A header read in place: each field is made into a string when it is first read. */
 class PeekedHeader implements EnvelopeHeader {
-  private readonly buf: Buffer;
+  private buf: Buffer | undefined;
   constructor(
-    data: Uint8Array,
+    private readonly data: Uint8Array,
     private readonly at_: readonly number[],
-  ) {
-    this.buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  }
+  ) {}
   private field(k: number): string {
+    this.buf ??= Buffer.from(this.data.buffer, this.data.byteOffset, this.data.byteLength);
     return this.buf.toString('latin1', this.at_[k], this.at_[k + 1]);
   }
   get id(): string {
