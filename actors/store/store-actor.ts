@@ -1,6 +1,8 @@
 import type { BeadStore } from '../../beads/store.types.js';
 import type { Bead } from '../../beads/types.js';
 import { readMail, sendMail } from '../../beads/mail.js';
+import { addToConvoy, createConvoy, landConvoy, landConvoysOf } from '../../beads/convoy.js';
+import type { ConvoyProgress } from '../../beads/convoy.js';
 import { GitCommitDebouncer } from '../../beads/git-sync.js';
 import { addressToSubjectTokens, formatAddress, parseAddress } from '../../bus/address.js';
 import type { BusConnection, BusSubscription } from '../../bus/connection.js';
@@ -42,6 +44,9 @@ export const STORE_VERBS = [
   'bead.claim',
   'mail.send',
   'mail.read',
+  'convoy.create',
+  'convoy.add',
+  'convoy.land',
 ] as const;
 
 /**
@@ -90,6 +95,17 @@ export function startStoreActor(options: StoreActorOptions): StoreActor {
           cause,
         );
 
+  /** The facts of convoys that landed: the convoy bead's update, then `convoy.landed`. */
+  const landedEvents = (landed: readonly ConvoyProgress[], cause: AnyEnvelope) =>
+    landed.flatMap((p) => {
+      const convoy = store.get(p.id);
+      const body = { convoy: p.id, title: p.title, beads: p.beads.map((b) => b.id) };
+      return [
+        ...(convoy === null ? [] : [beadEvent('bead.updated', convoy, cause, ['status'])]),
+        event(evt(town, 'convoy', 'landed'), 'convoy.landed', body, cause),
+      ];
+    });
+
   const apply = (env: AnyEnvelope): Handled => {
     switch (env.type) {
       case 'bead.create': {
@@ -98,11 +114,22 @@ export function startStoreActor(options: StoreActorOptions): StoreActor {
       }
       case 'bead.update': {
         const bead = store.update(env.body.id, env.body.input, env.body.actor);
-        return { result: bead, events: [beadEvent('bead.updated', bead, env, Object.keys(env.body.input))] };
+        const landed = env.body.input.status === 'closed' ? landConvoysOf(store, bead.id, address) : [];
+        return {
+          result: bead,
+          events: [
+            beadEvent('bead.updated', bead, env, Object.keys(env.body.input)),
+            ...landedEvents(landed, env),
+          ],
+        };
       }
       case 'bead.close': {
         const bead = store.close(env.body.id, env.body.options, env.body.actor);
-        return { result: bead, events: [beadEvent('bead.updated', bead, env, ['status'])] };
+        const landed = landConvoysOf(store, bead.id, address);
+        return {
+          result: bead,
+          events: [beadEvent('bead.updated', bead, env, ['status']), ...landedEvents(landed, env)],
+        };
       }
       case 'bead.claim': {
         const bead = store.claim(env.body.id, env.body.actor);
@@ -133,13 +160,28 @@ export function startStoreActor(options: StoreActorOptions): StoreActor {
         const bead = readMail(store, env.body.id, reader);
         return { result: bead, events: [beadEvent('bead.updated', bead, env, ['status'])] };
       }
-      case 'bead.created':
-      case 'bead.updated':
-      case 'mail.delivered':
-      case 'heartbeat':
-      case 'nudge':
-      case 'town.status':
-      case 'town.stop':
+      case 'convoy.create': {
+        const bead = createConvoy(store, {
+          title: env.body.title,
+          beads: env.body.beads,
+          ...(env.body.owned === undefined ? {} : { owned: env.body.owned }),
+          actor: env.body.actor,
+        });
+        return { result: bead, events: [beadEvent('bead.created', bead, env)] };
+      }
+      case 'convoy.add': {
+        const progress = addToConvoy(store, env.body.id, env.body.beads, env.body.actor);
+        const convoy = store.get(progress.id);
+        return {
+          result: progress,
+          events: convoy === null ? [] : [beadEvent('bead.updated', convoy, env, ['dependencies'])],
+        };
+      }
+      case 'convoy.land': {
+        const { landed, progress } = landConvoy(store, env.body.id, env.body.actor);
+        return { result: progress, events: landed ? landedEvents([progress], env) : [] };
+      }
+      default:
         throw new InvalidMessageError('type', `"${env.type}" is not a store command`);
     }
   };
