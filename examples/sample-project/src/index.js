@@ -1,0 +1,1 @@
+export { capitalize, reverse, isBlank } from './text.js';
