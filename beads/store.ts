@@ -1098,13 +1098,15 @@ export class SqliteBeadStore implements BeadStore {
   private newId(input: CreateInput, parent: string | null, actor: string, now: Date): string {
     const taken = (id: string) =>
       this.exists(id) || this.stmt(`SELECT 1 FROM tombstones WHERE id = ?`).get(id) !== undefined;
+    const prefix = input.prefix ?? this.prefix;
+    if (input.prefix !== undefined) checkPrefix(input.prefix);
     if (input.id !== undefined) {
       const id = input.id.trim();
       if (!/^[A-Za-z0-9][A-Za-z0-9._:-]*$/.test(id))
         throw new ValidationError(`invalid id "${id}"`, { field: 'id' });
-      if (!id.startsWith(`${this.prefix}-`) && input.force !== true) {
+      if (!id.startsWith(`${prefix}-`) && input.force !== true) {
         throw new ValidationError(
-          `id "${id}" does not start with the prefix "${this.prefix}-": pass --force to use it anyway`,
+          `id "${id}" does not start with the prefix "${prefix}-": pass --force to use it anyway`,
           {
             field: 'id',
           },
@@ -1139,7 +1141,7 @@ export class SqliteBeadStore implements BeadStore {
     }
     const nanos = BigInt(now.getTime()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
     const id = generateHashId(
-      this.prefix,
+      prefix,
       { title: input.title, description: input.description ?? '', creator: actor, createdAtNanos: nanos },
       this.topLevelCount,
       taken,

@@ -22,8 +22,13 @@ import type {
 /** Fields accepted by `create`. Defaults: status open, priority 2, type task. */
 export interface CreateInput {
   title: string;
-  /** Explicit id (`--id`); must carry the store's prefix unless `force`. */
+  /** Explicit id (`--id`); must carry the store's prefix (or `prefix`) unless `force`. */
   id?: string;
+  /**
+   * Id prefix of the new bead instead of the store's: a rig's beads (`web-a3f`) live in the node's one
+   * store under the rig's prefix.
+   */
+  prefix?: string;
   force?: boolean;
   description?: string;
   design?: string;

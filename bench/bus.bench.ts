@@ -14,6 +14,9 @@ import { readTownConfig, townNats } from '../actors/town/town-config.js';
 import type { BusConnection } from '../bus/connection.js';
 import { createEnvelope, encode } from '../bus/envelope.js';
 import { cmd } from '../bus/subjects.js';
+import { addRig } from '../actors/rig/rig-add.js';
+import type { MessageBody } from '../bus/messages.js';
+import { unwrapReply } from '../bus/reply.js';
 import { formatMs, formatRate, formatTable, percentile } from './stats.js';
 
 /** Options of the bus benchmark. */
@@ -26,6 +29,8 @@ export interface BusBenchOptions {
   observers?: number;
   /** Idle measurement window in seconds. Default 60. */
   idleSeconds?: number;
+  /** Actors the daemon hosts while idle (a rig's refinery and polecats fill up to it). Default 50. */
+  actors?: number;
   log?: (line: string) => void;
 }
 
@@ -52,6 +57,39 @@ async function roundTrips(n: number, send: () => Promise<unknown>): Promise<numb
     out.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   return out;
+}
+
+/**
+ * Brings the town to `count` hosted actors the way a user would: a rig (from a one-commit upstream)
+ * adds its refinery, and idle polecat identities fill the rest.
+ */
+async function hostIdleActors(root: string, dir: string, bus: BusConnection, count: number): Promise<void> {
+  const upstream = path.join(dir, 'upstream.git');
+  const work = path.join(dir, 'upstream-work');
+  await execa('git', ['init', '-q', '--bare', '-b', 'main', upstream]);
+  await execa('git', ['init', '-q', '-b', 'main', work]);
+  const env = {
+    GIT_AUTHOR_NAME: 'bench',
+    GIT_AUTHOR_EMAIL: 'bench@example.com',
+    GIT_COMMITTER_NAME: 'bench',
+    GIT_COMMITTER_EMAIL: 'bench@example.com',
+  };
+  await execa('git', ['commit', '-q', '--allow-empty', '-m', 'initial'], { cwd: work, env });
+  await execa('git', ['push', '-q', upstream, 'main'], { cwd: work });
+  await addRig(root, { name: 'app', url: upstream });
+  const ask = async <T extends 'rig.reload' | 'polecat.add'>(type: T, body: MessageBody<T>) =>
+    unwrapReply(
+      await bus.request(
+        cmd('bench', type),
+        createEnvelope(type, { from: 'bench/overseer', to: 'bench/deacon', body }),
+        {
+          timeoutMs: 30_000,
+        },
+      ),
+    );
+  await ask('rig.reload', {});
+  const now = (await requestTownStatus(bus, 'bench')).actors.length;
+  if (count > now) await ask('polecat.add', { rig: 'app', count: count - now });
 }
 
 /** Delivers `events` messages to `observers` subscribers; resolves with deliveries per second. */
@@ -94,6 +132,7 @@ export async function runBusBench(options: BusBenchOptions = {}): Promise<void> 
   const events = options.events ?? 20_000;
   const observerCount = options.observers ?? 10;
   const idleSeconds = options.idleSeconds ?? 60;
+  const actors = options.actors ?? 50;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gt-bench-bus-'));
   const root = path.join(dir, 'bench');
   const connections: BusConnection[] = [];
@@ -104,6 +143,7 @@ export async function runBusBench(options: BusBenchOptions = {}): Promise<void> 
     const config = readTownConfig(root);
     const client = await connectToTown(config, 'bench-client');
     connections.push(client);
+    await hostIdleActors(root, dir, client, actors);
     const status = await requestTownStatus(client, 'bench');
     log(
       `town bench: daemon pid ${started.pid}, nats-server pid ${status.nats_pid ?? '?'}, ${status.actors.length} actors`,

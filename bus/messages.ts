@@ -16,6 +16,7 @@ const metadata = z.record(z.string(), z.unknown());
 export const createInputSchema = z.strictObject({
   title: z.string().min(1),
   id: optStr,
+  prefix: optStr,
   force: z.boolean().exactOptional(),
   description: optStr,
   design: optStr,
@@ -134,6 +135,97 @@ export const messageSchemas = {
     priority: z.number().int().min(0).max(4),
   }),
   'bead.updated': z.strictObject({ bead: beadSchema, changes: z.array(z.string()).exactOptional() }),
+  /**
+   * `gt sling`: hook beads (or a convoy's beads) to a target: a rig (`web`: a polecat of its pool),
+   * `web/nux` (that polecat), `web/crew/max`, or `mayor`. Beads beyond the rig's capacity, or not yet
+   * ready, wait slung to the rig and are dispatched as polecats free up and blockers close.
+   */
+  sling: z.strictObject({
+    actor: z.string().min(1),
+    beads: z.array(z.string().min(1)).min(1),
+    target: z.string().min(1),
+    agent: optStr,
+    no_convoy: z.boolean().exactOptional(),
+  }),
+  /** `gt done` inside a polecat's sandbox: submit the hooked bead's branch to the merge queue. */
+  'polecat.done': z.strictObject({ agent: addressTextSchema }),
+  /** `gt handoff`: end the agent's session with a handoff mail to itself; a new session continues. */
+  'agent.handoff': z.strictObject({
+    agent: addressTextSchema,
+    subject: optStr,
+    message: optStr,
+  }),
+  /** Creates idle polecat identities in a rig's pool (named, or the next `count` free names). */
+  'polecat.add': z.strictObject({
+    rig: z.string().min(1),
+    names: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lowercase letters, digits and dashes'))
+      .exactOptional(),
+    count: z.number().int().min(1).max(100).exactOptional(),
+  }),
+  /** Re-reads the rigs (after `gt rig add` or `remove` while the town runs). */
+  'rig.reload': z.strictObject({}),
+  /** Starts (or, with `stop`, stops) the long-lived session of the mayor or a crew member. */
+  'session.start': z.strictObject({ agent: addressTextSchema, preset: optStr }),
+  'session.stop': z.strictObject({ agent: addressTextSchema }),
+  /** Convoys: a bead of type convoy that tracks beads (`tracks` dependencies). */
+  'convoy.create': z.strictObject({
+    actor: z.string().min(1),
+    title: z.string().min(1),
+    beads: z.array(z.string().min(1)),
+    owned: z.boolean().exactOptional(),
+  }),
+  'convoy.add': z.strictObject({
+    actor: z.string().min(1),
+    id: z.string().min(1),
+    beads: z.array(z.string().min(1)).min(1),
+  }),
+  'convoy.land': z.strictObject({ actor: z.string().min(1), id: z.string().min(1) }),
+  /** Events of the work loop, on `gt.<town>.evt.<entity>.<event>`. */
+  'polecat.state': z.strictObject({
+    agent: addressTextSchema,
+    state: z.string().min(1),
+    bead: str.nullable(),
+  }),
+  'bead.slung': z.strictObject({
+    bead: z.string().min(1),
+    target: z.string().min(1),
+    agent: addressTextSchema.nullable(),
+    convoy: str.nullable(),
+  }),
+  'mr.submitted': z.strictObject({
+    mr: z.string().min(1),
+    bead: z.string().min(1),
+    rig: z.string().min(1),
+    branch: z.string().min(1),
+    sha: z.string().min(1),
+    worker: addressTextSchema,
+  }),
+  'mr.merged': z.strictObject({
+    mr: z.string().min(1),
+    bead: z.string().min(1),
+    rig: z.string().min(1),
+    sha: z.string().min(1),
+  }),
+  'mr.rejected': z.strictObject({
+    mr: z.string().min(1),
+    bead: z.string().min(1),
+    rig: z.string().min(1),
+    gate: z.string(),
+    output: z.string(),
+  }),
+  'mr.conflict': z.strictObject({
+    mr: z.string().min(1),
+    bead: z.string().min(1),
+    rig: z.string().min(1),
+    conflict_bead: z.string().min(1),
+    files: z.array(z.string()),
+  }),
+  'convoy.landed': z.strictObject({
+    convoy: z.string().min(1),
+    title: z.string(),
+    beads: z.array(z.string()),
+  }),
   /** `gt.<town>.cmd.town.status`: the daemon replies with its pid, NATS URL and actors. */
   'town.status': z.strictObject({}),
   /** `gt.<town>.cmd.town.stop`: the daemon replies, then shuts down within `grace_ms`. */

@@ -35,7 +35,10 @@ export function stateText(value: unknown): string {
 
 /**
  * Starts `machine` as the actor at `address`, resuming the snapshot persisted in the store (a
- * snapshot the machine can no longer read is logged and replaced by a fresh start).
+ * snapshot the machine can no longer read is logged and replaced by a fresh start). Every change of
+ * snapshot is persisted: inside `send`, in the same transaction as the store change; after an invoked
+ * actor settles, on its own (a restored snapshot runs that invoked actor again, so invoked work is
+ * written to be idempotent).
  */
 export function startMachineActor<TMachine extends AnyStateMachine>(options: {
   address: string;
@@ -43,28 +46,66 @@ export function startMachineActor<TMachine extends AnyStateMachine>(options: {
   machine: TMachine;
   store: BeadStore;
   log: Logger;
+  /** The machine's input for a fresh start. */
+  input?: unknown;
+  /** Called after every snapshot change (already persisted). */
+  onChange?: (state: string, context: unknown) => void;
 }): MachineActor<TMachine> {
   const { address, role, machine, store, log } = options;
   const saved = store.actorState(address);
   const logic: AnyStateMachine = machine;
+  const fresh = () =>
+    options.input === undefined ? createActor(logic) : createActor(logic, { input: options.input });
   let actor: AnyActor;
+  let restored = false;
   try {
     actor =
       saved === null
-        ? createActor(logic)
-        : createActor(logic, { snapshot: JSON.parse(saved.snapshot) as Snapshot<unknown> });
-    actor.start();
+        ? fresh()
+        : createActor(logic, {
+            snapshot: JSON.parse(saved.snapshot) as Snapshot<unknown>,
+            ...(options.input === undefined ? {} : { input: options.input }),
+          });
+    restored = saved !== null;
   } catch (err) {
     log.warn({ err, address }, 'persisted snapshot could not be restored: starting fresh');
-    actor = createActor(logic);
-    actor.start();
+    actor = fresh();
   }
-  if (saved !== null)
+  let last = '';
+  let stopped = false;
+  const persist = () => store.saveActorState(address, role, JSON.stringify(actor.getPersistedSnapshot()));
+  const wire = (a: AnyActor) =>
+    a.subscribe({
+      next: () => {
+        if (stopped) return;
+        const json = JSON.stringify(a.getPersistedSnapshot());
+        if (json === last) return;
+        last = json;
+        store.saveActorState(address, role, json);
+        const snap = a.getSnapshot() as { value: unknown; context: unknown };
+        try {
+          options.onChange?.(stateText(snap.value), snap.context);
+        } catch (err) {
+          log.error({ err, address }, 'state change handler failed');
+        }
+      },
+      error: (err) => log.error({ err, address }, 'actor failed'),
+    });
+  wire(actor);
+  try {
+    actor.start();
+  } catch (err) {
+    log.warn({ err, address }, 'persisted snapshot could not be started: starting fresh');
+    actor = fresh();
+    wire(actor);
+    actor.start();
+    restored = false;
+  }
+  if (restored)
     log.info(
       { address, state: stateText((actor.getSnapshot() as { value: unknown }).value) },
       'actor resumed',
     );
-  const persist = () => store.saveActorState(address, role, JSON.stringify(actor.getPersistedSnapshot()));
   store.transaction(persist);
   return {
     address,
@@ -79,7 +120,9 @@ export function startMachineActor<TMachine extends AnyStateMachine>(options: {
       });
     },
     stop() {
+      if (stopped) return;
       store.transaction(persist);
+      stopped = true;
       actor.stop();
     },
   };

@@ -1,14 +1,17 @@
 import { startCheckpointer } from '../../beads/checkpointer.js';
-import { inbox } from '../../beads/mail.js';
+import { inbox, sendMail } from '../../beads/mail.js';
 import { SqliteBeadStore } from '../../beads/store.js';
 import { addressToSubjectTokens, parseAddress } from '../../bus/address.js';
 import type { BusSubscription } from '../../bus/connection.js';
 import { createEnvelope } from '../../bus/envelope.js';
-import { evt, hb, mail } from '../../bus/subjects.js';
+import { cmd, evt, hb, mail } from '../../bus/subjects.js';
 import { mailboxMachine } from '../../machines/mailbox.machine.js';
 import { startStoreActor } from '../store/store-actor.js';
 import type { ActorStatus, TownHost, TownHostOptions } from './contract.js';
 import { startMachineActor } from './machine-actor.js';
+import { RigHosts } from './rig-hosts.js';
+import { startSessionKeepers } from '../session/session-keeper.js';
+import { PolecatError } from '../polecat/polecat-errors.js';
 import type { MachineActor } from './machine-actor.js';
 
 /** Default period of every actor's heartbeat. */
@@ -81,9 +84,78 @@ export function startTownHost(options: TownHostOptions): Promise<TownHost> {
     hosted.push({ address, role: r.role, state: () => actor.state(), lastBeat: null, seq: 0 });
   }
 
+  const rigs = new RigHosts({ town, paths, config, store, bus, log });
+  const sessions = startSessionKeepers({
+    town,
+    paths,
+    config,
+    bus,
+    store,
+    log: log.child({ actor: `${town}/sessions` }),
+  });
+  const polecatAt = (agent: string) => {
+    const p = rigs.polecat(agent.includes('/') && agent.split('/').length === 3 ? `${town}/${agent}` : agent);
+    if (p === null)
+      throw new PolecatError(
+        'polecat.not_found',
+        `${agent} is not a polecat of this town: gt done runs inside a polecat's sandbox`,
+      );
+    return p;
+  };
+  subs.push(
+    bus.subscribe(cmd(town, 'sling'), (env) => {
+      if (env.type !== 'sling') throw new PolecatError('bus.wrong_type', `expected sling, got ${env.type}`);
+      return rigs.dispatcher.sling(env.body);
+    }),
+    bus.subscribe(cmd(town, 'polecat.done'), (env) => {
+      if (env.type !== 'polecat.done')
+        throw new PolecatError('bus.wrong_type', `expected polecat.done, got ${env.type}`);
+      return polecatAt(env.body.agent).done();
+    }),
+    bus.subscribe(cmd(town, 'agent.handoff'), (env) => {
+      if (env.type !== 'agent.handoff')
+        throw new PolecatError('bus.wrong_type', `expected agent.handoff, got ${env.type}`);
+      const p = polecatAt(env.body.agent);
+      if (p.state() !== 'working')
+        throw new PolecatError(
+          'handoff.not_working',
+          `${p.address} is ${p.state()}: only a working session hands off`,
+        );
+      const note = sendMail(store, {
+        from: p.address,
+        to: p.address,
+        subject: env.body.subject ?? `Handoff: ${p.context().bead ?? ''}`,
+        body: env.body.message ?? 'Continue the work on your hook where the last session left it.',
+      });
+      p.handoff();
+      return { agent: p.address, mail: note.id };
+    }),
+    bus.subscribe(cmd(town, 'polecat.add'), (env) => {
+      if (env.type !== 'polecat.add')
+        throw new PolecatError('bus.wrong_type', `expected polecat.add, got ${env.type}`);
+      return { rig: env.body.rig, polecats: rigs.addPolecats(env.body.rig, env.body.names, env.body.count) };
+    }),
+    bus.subscribe(cmd(town, 'rig.reload'), () => rigs.reload()),
+  );
+
   const started = Date.now();
+  const everyone = () => [
+    ...hosted,
+    ...rigs.actors().map((a) => {
+      const h = rigBeats.get(a.address) ?? {
+        address: a.address,
+        role: a.role,
+        state: a.state,
+        lastBeat: null,
+        seq: 0,
+      };
+      rigBeats.set(a.address, h);
+      return h;
+    }),
+  ];
+  const rigBeats = new Map<string, Hosted>();
   const beat = () => {
-    for (const h of hosted) {
+    for (const h of everyone()) {
       h.seq++;
       h.lastBeat = new Date().toISOString();
       const token = h.address.slice(town.length + 1).replace(/\//g, '-');
@@ -104,13 +176,21 @@ export function startTownHost(options: TownHostOptions): Promise<TownHost> {
 
   return Promise.resolve({
     status: (): ActorStatus[] =>
-      hosted
-        .map((h) => ({ address: h.address, role: h.role, state: h.state(), last_heartbeat_at: h.lastBeat }))
-        .sort((a, b) => (a.address < b.address ? -1 : 1)),
+      [
+        ...everyone().map((h) => ({
+          address: h.address,
+          role: h.role,
+          state: h.state(),
+          last_heartbeat_at: h.lastBeat,
+        })),
+        ...sessions.status(),
+      ].sort((a, b) => (a.address < b.address ? -1 : 1)),
     async stop(graceMs: number) {
       clearInterval(timer);
       await Promise.all(subs.map((s) => s.unsubscribe()));
+      await sessions.stop(graceMs);
       await storeActor.stop(graceMs);
+      rigs.stop();
       for (const r of roles) r.stop();
       await checkpointer.stop();
       store.close();

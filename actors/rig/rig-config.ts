@@ -47,6 +47,8 @@ export const rigConfigSchema = z.strictObject({
   max_polecats: z.number().int().min(1).max(100).default(DEFAULT_MAX_POLECATS),
   /** Agent preset for this rig's polecats; the town default when absent. */
   agent: z.string().min(1).optional(),
+  /** The scripted agent's default script for this rig's beads (docs/scripted-agent.md). */
+  script: z.unknown().optional(),
   created_at: z.string(),
 });
 

@@ -1,10 +1,15 @@
 import { Command } from 'commander';
 import { registerConfigCommands } from './commands/config.js';
+import { registerConvoyCommands } from './commands/convoy.js';
+import { registerCrewCommands } from './commands/crew.js';
 import { registerMailCommands } from './commands/mail.js';
+import { registerMayorCommands } from './commands/mayor.js';
 import { registerNudgeCommands } from './commands/nudge.js';
 import { registerObserverCommands } from './commands/observe.js';
+import { registerPrimeCommands } from './commands/prime.js';
 import { registerRigCommands } from './commands/rig.js';
 import { registerTownCommands } from './commands/town.js';
+import { registerWorkCommands } from './commands/work.js';
 
 /** Global options every `gt` command sees (`optsWithGlobals()`). */
 export interface GtGlobalOptions {
@@ -26,10 +31,15 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .option('--town <path>', 'the town directory (else $GT_TOWN, else town.json found upwards)');
   registerTownCommands(program);
+  registerWorkCommands(program);
   registerRigCommands(program);
   registerObserverCommands(program);
   registerMailCommands(program);
+  registerMayorCommands(program);
+  registerCrewCommands(program);
   registerNudgeCommands(program);
   registerConfigCommands(program);
+  registerConvoyCommands(program);
+  registerPrimeCommands(program);
   return program;
 }

@@ -265,8 +265,15 @@ export class ScriptRunner {
     const add = await this.git(['add', '-A']);
     if (add.code !== 0) throw new StepError(`git add -A failed: ${tail(add.output)}`);
     const status = await this.git(['status', '--porcelain']);
-    if (status.output.trim() === '' && !allowEmpty)
+    if (status.output.trim() === '' && !allowEmpty) {
+      // A session restarted from the hook replays its script: the commit a predecessor made counts.
+      const mine = await this.git(['log', '--format=%s', '-n', '50', 'HEAD', '--not', '--remotes=origin']);
+      if (mine.code === 0 && mine.output.split('\n').some((l) => l.trim() === message.trim())) {
+        this.say(`already committed by an earlier session: "${message}"`);
+        return;
+      }
       throw new StepError('nothing to commit (set "allow_empty": true to commit anyway)');
+    }
     const r = await this.git([
       ...(await this.identity()),
       'commit',

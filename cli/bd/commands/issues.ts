@@ -27,6 +27,8 @@ interface CreateFlags {
   parent?: string;
   deps?: string[];
   id?: string;
+  prefix?: string;
+  metadata?: string;
   externalRef?: string;
   ephemeral?: boolean;
   defer?: string;
@@ -50,6 +52,8 @@ function addCreateFlags(cmd: Command): Command {
     .option('--deps <deps>', 'dependencies: type:id,type:id or bare ids (= blocks)', collect)
     .option('--id <id>', 'explicit id')
     .option('--force', 'accept an explicit id without the store prefix')
+    .option('--prefix <prefix>', "id prefix instead of the store's (a rig's beads: web-a3f)")
+    .option('--metadata <json>', "structured fields as a JSON object (e.g. a scripted agent's script)")
     .option('--external-ref <ref>', 'external reference (e.g. gh-12)')
     .option('--ephemeral', 'create a wisp (never exported)')
     .option('--defer <date>', 'hide from ready until this ISO 8601 date/date-time')
@@ -61,6 +65,8 @@ function createInput(title: string, f: CreateFlags, store: BeadStore): CreateInp
   return defined<CreateInput>({
     title,
     id: f.id,
+    prefix: f.prefix,
+    metadata: f.metadata === undefined ? undefined : metadataArg(f.metadata),
     force: f.force,
     description: f.description,
     design: f.design,
@@ -332,4 +338,16 @@ export function registerIssueCommands(program: Command): void {
       );
       emit(o, tomb, () => [`Deleted ${tomb.id}`]);
     });
+}
+
+function metadataArg(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UsageError('usage.bad_metadata', `--metadata takes a JSON object; got: ${text.slice(0, 60)}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new UsageError('usage.bad_metadata', '--metadata takes a JSON object, e.g. {"script": [...]}');
+  return value as Record<string, unknown>;
 }

@@ -5,6 +5,27 @@ import { hookedWorkOfRig, listRigs, removeRig, showRig } from '../../../actors/r
 import { readTownConfig, requireTownRoot, townPaths } from '../../../actors/town/town-config.js';
 import { printJson, printLines, UsageError } from '../../bd/output.js';
 import type { GtGlobalOptions } from '../program.js';
+import { daemonPid } from '../../../actors/daemon/daemon-control.js';
+import { createEnvelope } from '../../../bus/envelope.js';
+import { unwrapReply } from '../../../bus/reply.js';
+import { cmd as command } from '../../../bus/subjects.js';
+import { connectTown } from '../connect.js';
+
+/** A running town starts (or stops) the actors of the rigs that changed. */
+async function reloadRunningTown(root: string): Promise<void> {
+  if (daemonPid(root) === null) return;
+  const { config, bus } = await connectTown(root);
+  try {
+    const env = createEnvelope('rig.reload', {
+      from: `${config.name}/overseer`,
+      to: `${config.name}/deacon`,
+      body: {},
+    });
+    unwrapReply(await bus.request(command(config.name, 'rig.reload'), env, { timeoutMs: 10_000 }));
+  } finally {
+    await bus.close(1_000);
+  }
+}
 
 interface AddFlags extends GtGlobalOptions {
   prefix?: string;
@@ -66,6 +87,7 @@ export function registerRigCommands(program: Command): void {
         options.maxPolecats = n;
       }
       const added = await addRig(root, options);
+      await reloadRunningTown(root);
       const c = added.config;
       emit(o, { rig: c, dir: added.paths.dir, head: added.head }, () => [
         `Added rig ${c.name} at ${added.paths.dir}`,
@@ -129,6 +151,7 @@ export function registerRigCommands(program: Command): void {
       const r = await removeRig(root, name, {
         hookedWork: (rigName) => hookedWorkOfRig(dbPath, town, rigName),
       });
+      await reloadRunningTown(root);
       emit(o, { removed: r.name, dir: r.dir, worktrees: r.worktrees }, () => [
         `Removed rig ${r.name} (${r.dir}, ${r.worktrees.length} worktree${r.worktrees.length === 1 ? '' : 's'})`,
       ]);

@@ -1,0 +1,173 @@
+import type { BeadStore } from '../../beads/store.types.js';
+import type { BusConnection } from '../../bus/connection.js';
+import { Runtimes } from '../agent/launch-session.js';
+import { Dispatcher } from '../deacon/dispatcher.js';
+import type { DispatchRig } from '../deacon/dispatcher.js';
+import { nextPolecatName } from '../deacon/name-pool.js';
+import type { Logger } from '../logger.js';
+import { PolecatError } from '../polecat/polecat-errors.js';
+import { startPolecatActor } from '../polecat/polecat-actor.js';
+import type { PolecatActor } from '../polecat/polecat-actor.js';
+import { startRefineryActor } from '../refinery/refinery-actor.js';
+import type { RefineryActor } from '../refinery/refinery-actor.js';
+import { rigPaths } from '../rig/rig-config.js';
+import type { RigConfig } from '../rig/rig-config.js';
+import { listRigs } from '../rig/rig-registry.js';
+import type { TownConfig, TownPaths } from '../town/town-config.js';
+
+/** One rig's hosted actors. */
+export interface RigHost extends DispatchRig {
+  refinery: RefineryActor;
+}
+
+/** Options of the rigs' host. */
+export interface RigHostsOptions {
+  town: string;
+  paths: TownPaths;
+  config: TownConfig;
+  store: BeadStore;
+  bus: BusConnection;
+  log: Logger;
+}
+
+/**
+ * The rigs of a town and their actors: each rig's refinery and its polecats (every identity persisted
+ * in the store comes back, idle or in the state it had), plus the deacon's dispatcher over them.
+ */
+export class RigHosts {
+  readonly rigs = new Map<string, RigHost>();
+  readonly dispatcher: Dispatcher;
+  private readonly runtimes: Runtimes;
+
+  constructor(private readonly options: RigHostsOptions) {
+    this.runtimes = new Runtimes(options.town);
+    this.dispatcher = new Dispatcher({
+      town: options.town,
+      store: options.store,
+      bus: options.bus,
+      log: options.log.child({ actor: `${options.town}/deacon`, component: 'dispatch' }),
+      rigs: () => this.rigs,
+      createPolecat: (rig, name) => this.addPolecat(rig, name),
+    });
+    this.reload();
+  }
+
+  /** Starts the actors of rigs added since the last call, stops those of removed rigs. */
+  reload(): { added: string[]; removed: string[] } {
+    const { rigs: configs, broken } = listRigs(this.options.paths.root);
+    for (const b of broken) this.options.log.error({ rig: b.name, file: b.file }, b.message);
+    const added: string[] = [];
+    const removed: string[] = [];
+    const names = new Set(configs.map((c) => c.name));
+    for (const [name, host] of this.rigs)
+      if (!names.has(name)) {
+        host.refinery.stop();
+        for (const p of host.polecats.values()) p.stop();
+        this.rigs.delete(name);
+        removed.push(name);
+      }
+    for (const config of configs) {
+      if (this.rigs.has(config.name)) {
+        const host = this.rigs.get(config.name);
+        if (host !== undefined) host.config = config;
+        continue;
+      }
+      this.startRig(config);
+      added.push(config.name);
+    }
+    this.dispatcher.schedule();
+    return { added, removed };
+  }
+
+  /** The polecat at an address, or null. */
+  polecat(address: string): PolecatActor | null {
+    const [, rig, kind, name] = address.split('/');
+    if (kind !== 'polecats' || rig === undefined || name === undefined) return null;
+    return this.rigs.get(rig)?.polecats.get(name) ?? null;
+  }
+
+  /** Creates idle polecat identities: the given names, or the next `count` of the pool. */
+  addPolecats(rig: string, names: readonly string[] | undefined, count: number | undefined): string[] {
+    const host = this.rigs.get(rig);
+    if (host === undefined)
+      throw new PolecatError('rig.not_found', `no rig ${rig}: add it with gt rig add, or see gt rig list`);
+    const out: string[] = [];
+    for (const n of names ?? []) {
+      if (!host.polecats.has(n)) this.addPolecat(rig, n);
+      out.push(n);
+    }
+    for (let i = 0; i < (count ?? 0); i++) {
+      const n = nextPolecatName(rig, new Set(host.polecats.keys()));
+      this.addPolecat(rig, n);
+      out.push(n);
+    }
+    return out;
+  }
+
+  /** Every hosted actor of the rigs, for status and heartbeats. */
+  actors(): Array<{ address: string; role: string; state: () => string }> {
+    const out: Array<{ address: string; role: string; state: () => string }> = [];
+    for (const host of this.rigs.values()) {
+      out.push({ address: host.refinery.address, role: 'refinery', state: () => host.refinery.state() });
+      for (const p of host.polecats.values())
+        out.push({ address: p.address, role: 'polecat', state: () => p.state() });
+    }
+    return out;
+  }
+
+  stop(): void {
+    for (const host of this.rigs.values()) {
+      host.refinery.stop();
+      for (const p of host.polecats.values()) p.stop();
+    }
+    this.rigs.clear();
+  }
+
+  private startRig(config: RigConfig): void {
+    const { town, store, bus, log } = this.options;
+    const paths = rigPaths(this.options.paths.root, config.name);
+    const polecats = new Map<string, PolecatActor>();
+    const refinery = startRefineryActor({
+      town,
+      townRoot: this.options.paths.root,
+      rig: config,
+      rigPaths: paths,
+      store,
+      bus,
+      log: log.child({ actor: `${town}/${config.name}/refinery` }),
+      polecat: (address) => this.polecat(address),
+      onMerged: () => this.dispatcher.schedule(),
+    });
+    const host: RigHost = { config, polecats, refinery };
+    this.rigs.set(config.name, host);
+    const prefix = `${town}/${config.name}/polecats/`;
+    for (const a of store.actorStates())
+      if (a.role === 'polecat' && a.address.startsWith(prefix))
+        this.addPolecat(config.name, a.address.slice(prefix.length));
+    refinery.wake();
+  }
+
+  private addPolecat(rig: string, name: string): PolecatActor {
+    const host = this.rigs.get(rig);
+    if (host === undefined) throw new PolecatError('rig.not_found', `no rig ${rig}`);
+    const existing = host.polecats.get(name);
+    if (existing !== undefined) return existing;
+    const { town } = this.options;
+    const actor = startPolecatActor({
+      town,
+      paths: this.options.paths,
+      config: this.options.config,
+      rig: host.config,
+      rigPaths: rigPaths(this.options.paths.root, rig),
+      name,
+      store: this.options.store,
+      bus: this.options.bus,
+      log: this.options.log.child({ actor: `${town}/${rig}/polecats/${name}` }),
+      runtimes: this.runtimes,
+      onFree: () => this.dispatcher.schedule(),
+      onSubmitted: () => host.refinery.wake(),
+    });
+    host.polecats.set(name, actor);
+    return actor;
+  }
+}

@@ -1,0 +1,17 @@
+const chains = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `work` after every earlier `withRigLock` of the same rig has settled: operations on a rig's bare
+ * clone (fetch, worktree add, branch changes) take git's ref locks, and two at once in one repository
+ * fail. All of a town's actors live in one daemon process, so an in-process chain suffices.
+ */
+export function withRigLock<T>(rigDir: string, work: () => Promise<T>): Promise<T> {
+  const previous = chains.get(rigDir) ?? Promise.resolve();
+  const next = previous.then(work, work);
+  const tail = next.catch(() => undefined);
+  chains.set(rigDir, tail);
+  void tail.then(() => {
+    if (chains.get(rigDir) === tail) chains.delete(rigDir);
+  });
+  return next;
+}

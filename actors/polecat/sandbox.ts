@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { git, gitOk } from '../git/git.js';
+import type { RigPaths } from '../rig/rig-config.js';
+import { PolecatError } from './polecat-errors.js';
+import { withRigLock } from './rig-lock.js';
+
+/** A polecat's sandbox: its worktree of the rig's bare clone. */
+export interface Sandbox {
+  dir: string;
+  branch: string;
+}
+
+/** The sandbox directory of polecat `name`. */
+export function sandboxDir(rig: RigPaths, name: string): string {
+  return path.join(rig.polecats, name);
+}
+
+/** Uncommitted changes in a worktree (`git status --porcelain`), empty when clean. */
+export async function dirtyFiles(dir: string): Promise<string[]> {
+  const out = await git(['status', '--porcelain', '--untracked-files=all'], { cwd: dir });
+  return out === '' ? [] : out.split('\n');
+}
+
+/**
+ * Puts the polecat's worktree on `branch`. A branch that already exists (the same bead back for a fix
+ * or a conflict) is kept as it is, commits and all. A new bead's branch starts from
+ * `origin/<target>`, and the worktree leaves its previous branch only when that one is clean and
+ * contained in the remote (nothing unpushed is ever thrown away: the polecat is stuck instead).
+ */
+export async function prepareSandbox(
+  rig: RigPaths,
+  options: { name: string; branch: string; target: string },
+): Promise<Sandbox> {
+  const dir = sandboxDir(rig, options.name);
+  return withRigLock(rig.dir, async () => {
+    await git(['fetch', '--prune', 'origin'], { cwd: rig.mirror });
+    const start = `origin/${options.target}`;
+    const exists =
+      (await gitOk(['rev-parse', '--verify', '--quiet', `refs/heads/${options.branch}`], { cwd: rig.mirror }))
+        .code === 0;
+    if (!fs.existsSync(path.join(dir, '.git'))) {
+      if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0)
+        throw new PolecatError(
+          'polecat.sandbox_foreign',
+          `${dir} exists but is not a worktree: move it away, then release the polecat`,
+          { details: { dir } },
+        );
+      fs.rmSync(dir, { recursive: true, force: true });
+      await git(['worktree', 'prune'], { cwd: rig.mirror });
+      const args = exists
+        ? ['worktree', 'add', dir, options.branch]
+        : ['worktree', 'add', '-b', options.branch, dir, start];
+      await git(args, { cwd: rig.mirror });
+      return { dir, branch: options.branch };
+    }
+    const current = await git(['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: dir });
+    if (current === options.branch) return { dir, branch: options.branch };
+    const dirty = await dirtyFiles(dir);
+    if (dirty.length > 0)
+      throw new PolecatError(
+        'polecat.sandbox_dirty',
+        `the sandbox ${dir} has uncommitted changes on ${current}: commit or stash them, then release the polecat`,
+        { details: { dir, files: dirty } },
+      );
+    if (current !== 'HEAD') {
+      const unpushed = await git(['rev-list', '--count', `${current}`, '--not', '--remotes=origin'], {
+        cwd: dir,
+      });
+      if (unpushed !== '0')
+        throw new PolecatError(
+          'polecat.sandbox_unpushed',
+          `the sandbox ${dir} has ${unpushed} unpushed commit(s) on ${current}: push or merge them first`,
+          { details: { dir, branch: current } },
+        );
+    }
+    if (exists) await git(['checkout', options.branch], { cwd: dir });
+    else await git(['checkout', '-b', options.branch, start], { cwd: dir });
+    return { dir, branch: options.branch };
+  });
+}
+
+/**
+ * After the merge: the worktree goes back to a detached `origin/<target>` and the merged branch is
+ * deleted, only when the tree is clean and the branch's commits are on the remote.
+ */
+export async function cleanSandbox(
+  rig: RigPaths,
+  options: { name: string; branch: string; target: string },
+): Promise<void> {
+  const dir = sandboxDir(rig, options.name);
+  if (!fs.existsSync(path.join(dir, '.git'))) return;
+  await withRigLock(rig.dir, async () => {
+    await git(['fetch', '--prune', 'origin'], { cwd: rig.mirror });
+    const dirty = await dirtyFiles(dir);
+    if (dirty.length > 0)
+      throw new PolecatError(
+        'polecat.sandbox_dirty',
+        `the sandbox ${dir} has uncommitted changes after the merge: look at them before the polecat is reused`,
+        { details: { dir, files: dirty } },
+      );
+    await git(['checkout', '--detach', `origin/${options.target}`], { cwd: dir });
+    const has =
+      (await gitOk(['rev-parse', '--verify', '--quiet', `refs/heads/${options.branch}`], { cwd: dir }))
+        .code === 0;
+    if (has) await git(['branch', '-D', options.branch], { cwd: dir });
+  });
+}

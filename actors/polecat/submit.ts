@@ -1,0 +1,109 @@
+import type { BeadStore } from '../../beads/store.types.js';
+import { git, gitOk } from '../git/git.js';
+import type { RigConfig, RigPaths } from '../rig/rig-config.js';
+import { mergeRequestOf, upsertMergeRequest } from '../refinery/merge-requests.js';
+import type { MergeRequest } from '../refinery/merge-requests.js';
+import { PolecatError } from './polecat-errors.js';
+import { dirtyFiles, sandboxDir } from './sandbox.js';
+import { withRigLock } from './rig-lock.js';
+
+/** What `gt done` submitted. */
+export interface Submitted {
+  mr: string;
+  branch: string;
+  sha: string;
+  /** True when this exact commit was already submitted (a second `gt done`). */
+  already: boolean;
+}
+
+/**
+ * `gt done`, checkpointed by what it leaves behind, so it is safe to run twice or again after a crash
+ * at any step: it refuses a dirty tree and a branch with no commits of its own; pushes the branch to the
+ * rig's upstream (forced: the branch is this polecat's alone, and a conflict fix rebases it); verifies
+ * the pushed SHA on the remote; creates the bead's one merge request or updates it (the same commit
+ * twice changes nothing); reads it back. Telling the refinery is the caller's (an event, after this).
+ */
+export async function submitWork(input: {
+  store: BeadStore;
+  rig: RigConfig;
+  rigPaths: RigPaths;
+  name: string;
+  address: string;
+  bead: string;
+  branch: string;
+  actor: string;
+}): Promise<Submitted> {
+  const { store, rig } = input;
+  const dir = sandboxDir(input.rigPaths, input.name);
+  const source = store.get(input.bead);
+  if (source === null)
+    throw new PolecatError('done.no_bead', `the hooked bead ${input.bead} is gone: ask the mayor what to do`);
+  const current = await git(['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: dir });
+  if (current !== input.branch)
+    throw new PolecatError(
+      'done.wrong_branch',
+      `the sandbox is on ${current}, not on ${input.branch}: check out ${input.branch}, then run gt done again`,
+    );
+  const dirty = await dirtyFiles(dir);
+  if (dirty.length > 0)
+    throw new PolecatError(
+      'done.dirty_tree',
+      `uncommitted changes in the sandbox (${dirty.slice(0, 5).join('; ')}): commit them (or remove them), then run gt done again`,
+      { details: { files: dirty } },
+    );
+  const sha = await git(['rev-parse', 'HEAD'], { cwd: dir });
+  await withRigLock(input.rigPaths.dir, () => git(['fetch', 'origin', rig.default_branch], { cwd: dir }));
+  const ahead = await git(['rev-list', '--count', `origin/${rig.default_branch}..HEAD`], { cwd: dir });
+  if (ahead === '0')
+    throw new PolecatError(
+      'done.no_commits',
+      `${input.branch} has no commits that are not on ${rig.default_branch}: commit your work, then run gt done again`,
+    );
+
+  const previous = mergeRequestOf(store, input.bead);
+  const remoteSha = async () => {
+    const r = await gitOk(['ls-remote', 'origin', `refs/heads/${input.branch}`], { cwd: dir });
+    return r.code === 0 ? (r.stdout.split(/\s+/)[0] ?? '') : '';
+  };
+  if ((await remoteSha()) !== sha) {
+    await withRigLock(input.rigPaths.dir, () =>
+      git(['push', '--force', 'origin', `HEAD:refs/heads/${input.branch}`], { cwd: dir }),
+    );
+    const pushed = await remoteSha();
+    if (pushed !== sha)
+      throw new PolecatError(
+        'done.push_unverified',
+        `pushed ${input.branch} but the remote has ${pushed === '' ? 'no such branch' : pushed}: run gt done again`,
+      );
+  }
+
+  let mr: MergeRequest | undefined;
+  store.transaction(() => {
+    mr = upsertMergeRequest(
+      store,
+      {
+        source,
+        rig: rig.name,
+        prefix: rig.prefix,
+        branch: input.branch,
+        target: rig.default_branch,
+        sha,
+        worker: input.address,
+      },
+      input.actor,
+    );
+  });
+  const written = mr === undefined ? null : store.get(mr.bead.id);
+  const back = written === null ? null : mergeRequestOf(store, input.bead);
+  if (back === null || back.bead.id !== mr?.bead.id || back.mr.sha !== sha)
+    throw new PolecatError(
+      'done.mr_unverified',
+      `the merge request of ${input.bead} did not read back: run gt done again`,
+    );
+  return {
+    mr: back.bead.id,
+    branch: input.branch,
+    sha,
+    already: previous !== null && previous.mr.sha === sha && previous.mr.state === 'queued',
+  };
+}

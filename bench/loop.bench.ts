@@ -1,0 +1,218 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import {
+  connectToTown,
+  requestTownStatus,
+  startDaemonProcess,
+  stopDaemon,
+} from '../actors/daemon/daemon-control.js';
+import { addRig } from '../actors/rig/rig-add.js';
+import { setDefaultAgent } from '../actors/runtime/agent-config.js';
+import { installTown } from '../actors/town/install.js';
+import { readTownConfig } from '../actors/town/town-config.js';
+import type { BusConnection } from '../bus/connection.js';
+import { createEnvelope } from '../bus/envelope.js';
+import type { MessageBody, MessageType } from '../bus/messages.js';
+import { unwrapReply } from '../bus/reply.js';
+import { cmd } from '../bus/subjects.js';
+import { formatMs, formatTable, percentile } from './stats.js';
+
+/** Options of the work-loop benchmark. */
+export interface LoopBenchOptions {
+  /** Polecats of the rig. Default 30. */
+  polecats?: number;
+  /** Beads slung at once. Default 60. */
+  beads?: number;
+  /** Give up after this long. Default 300 s. */
+  timeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+function cpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.com',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.com',
+};
+
+/** Per bead: when it was slung, when its agent worked (ready to `gt done`), when it merged. */
+interface Timeline {
+  slung?: number;
+  working?: number;
+  agentMs: number;
+  merged?: number;
+}
+
+/**
+ * `npm run bench -- loop`: a real town with one rig of scripted polecats; beads with trivial work (one
+ * file, one commit, `gt done`) and a trivial gate, slung at once. Per bead it prints the orchestration
+ * overhead: sling to merged, minus the agent's own time (its session ready → its `gt done`) and the
+ * gate's own time (measured by the gate itself); p50 and p99; and the daemon's CPU and peak RSS.
+ */
+export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const polecats = options.polecats ?? 30;
+  const count = options.beads ?? 60;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gt-bench-loop-'));
+  const root = path.join(dir, 'loop');
+  const gateLog = path.join(dir, 'gate-ms.log');
+  let bus: BusConnection | undefined;
+  try {
+    const upstream = path.join(dir, 'upstream.git');
+    const work = path.join(dir, 'upstream-work');
+    await execa('git', ['init', '-q', '--bare', '-b', 'main', upstream]);
+    await execa('git', ['init', '-q', '-b', 'main', work]);
+    fs.writeFileSync(path.join(work, 'README.md'), 'loop bench\n');
+    await execa('git', ['add', '-A'], { cwd: work });
+    await execa('git', ['commit', '-qm', 'initial'], { cwd: work, env: GIT_ENV });
+    await execa('git', ['push', '-q', upstream, 'main'], { cwd: work });
+
+    await installTown(root, { name: 'loop' });
+    setDefaultAgent(root, 'scripted');
+    const gate = `s=$(date +%s%N); true; e=$(date +%s%N); echo $(( (e - s) / 1000 )) >> ${gateLog}`;
+    await addRig(root, {
+      name: 'app',
+      url: upstream,
+      gates: [{ name: 'trivial', cmd: gate }],
+      maxPolecats: polecats,
+    });
+    const started = await startDaemonProcess(root, {});
+    const config = readTownConfig(root);
+    bus = await connectToTown(config, 'bench-loop');
+    const ask = async <T extends MessageType, R>(type: T, body: MessageBody<T>): Promise<R> =>
+      unwrapReply(
+        await (bus as BusConnection).request<R>(
+          cmd('loop', type),
+          createEnvelope(type, { from: 'loop/overseer', to: 'loop/deacon', body }),
+          { timeoutMs: 60_000 },
+        ),
+      );
+    await ask('polecat.add', { rig: 'app', count: polecats });
+    const status = await requestTownStatus(bus, 'loop');
+    log(
+      `town loop: daemon pid ${started.pid}, ${status.actors.length} actors, ${polecats} polecats, ${count} beads`,
+    );
+
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const file = `work/item-${String(i).padStart(3, '0')}.txt`;
+      const bead = await ask<'bead.create', { id: string }>('bead.create', {
+        actor: 'loop/overseer',
+        input: {
+          title: `Trivial work ${i}`,
+          prefix: 'app',
+          metadata: { script: [{ write: file, content: `${i}\n` }, { commit: `work ${i}` }, { done: true }] },
+        },
+      });
+      ids.push(bead.id);
+    }
+    const timelines = new Map<string, Timeline>(ids.map((id) => [id, { agentMs: 0 }]));
+    const working = new Map<string, { bead: string; at: number }>();
+    let merged = 0;
+    let allMerged: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (allMerged = resolve));
+    const sub = bus.observe('gt.loop.evt.>', (d) => {
+      const now = Date.now();
+      const decoded = d.decode();
+      if (!decoded.ok) return;
+      const e = decoded.envelope;
+      if (e.type === 'polecat.state') {
+        if (e.body.state === 'working' && e.body.bead !== null)
+          working.set(e.body.agent, { bead: e.body.bead, at: now });
+        if (e.body.state === 'submitting') {
+          const w = working.get(e.body.agent);
+          const t = w === undefined ? undefined : timelines.get(w.bead);
+          if (w !== undefined && t !== undefined) t.agentMs += now - w.at;
+        }
+      } else if (e.type === 'mr.merged') {
+        const t = timelines.get(e.body.bead);
+        if (t !== undefined && t.merged === undefined) {
+          t.merged = now;
+          if (++merged === count) allMerged();
+        }
+      }
+    });
+    await bus.flush();
+
+    const cpu0 = cpuMs(started.pid);
+    let peakRss = rssMb(started.pid);
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(started.pid))), 250);
+    const t0 = Date.now();
+    await ask('sling', { actor: 'loop/overseer', beads: ids, target: 'app' });
+    for (const t of timelines.values()) t.slung = t0;
+    const timeout = options.timeoutMs ?? 300_000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      done,
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`only ${merged} of ${count} beads merged within ${timeout} ms`)),
+          timeout,
+        );
+      }),
+    ]);
+    clearTimeout(timer);
+    const wallMs = Date.now() - t0;
+    clearInterval(sampler);
+    const cpu = cpuMs(started.pid) - cpu0;
+    await sub.unsubscribe();
+
+    const gateMs = fs
+      .readFileSync(gateLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => Number(l) / 1000);
+    const meanGate = gateMs.reduce((a, b) => a + b, 0) / Math.max(1, gateMs.length);
+    const overheads: number[] = [];
+    const agents: number[] = [];
+    const totals: number[] = [];
+    for (const t of timelines.values()) {
+      if (t.slung === undefined || t.merged === undefined) continue;
+      const total = t.merged - t.slung;
+      totals.push(total);
+      agents.push(t.agentMs);
+      overheads.push(total - t.agentMs - meanGate);
+    }
+    const p = (xs: number[], q: number) => percentile(xs, q);
+    log('');
+    log(
+      formatTable(
+        ['metric', 'p50', 'p99', 'target', 'result'],
+        [
+          [
+            'orchestration overhead per bead',
+            formatMs(p(overheads, 50)),
+            formatMs(p(overheads, 99)),
+            'p50 < 1.5 s',
+            p(overheads, 50) < 1_500 ? 'PASS' : 'FAIL',
+          ],
+          ['sling to merged per bead', formatMs(p(totals, 50)), formatMs(p(totals, 99)), '-', '-'],
+          ['agent time per bead', formatMs(p(agents, 50)), formatMs(p(agents, 99)), '-', '-'],
+          ['gate time per merge', formatMs(p(gateMs, 50)), formatMs(p(gateMs, 99)), '-', '-'],
+        ],
+      ),
+    );
+    log('');
+    log(
+      `all ${count} merged in ${(wallMs / 1000).toFixed(1)} s; daemon CPU ${(cpu / 1000).toFixed(1)} s ` +
+        `(${((100 * cpu) / wallMs).toFixed(0)} % of one core), peak RSS ${peakRss.toFixed(0)} MB`,
+    );
+  } finally {
+    await bus?.close(1_000);
+    await stopDaemon(root, 10_000).catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

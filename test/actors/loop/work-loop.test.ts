@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorkTown } from '../../harness/work-town.js';
+import type { WorkTown } from '../../harness/work-town.js';
+
+const FILES = { 'README.md': 'sample\n', 'test.sh': '#!/bin/sh\ntest ! -f broken\n' };
+
+describe('sling to merge', () => {
+  let town: WorkTown;
+  beforeAll(async () => {
+    town = await startWorkTown({ files: FILES });
+  });
+  afterAll(async () => {
+    await town.stop();
+  });
+
+  it('merges a slung bead and closes it only then, in its own convoy', async () => {
+    const id = await town.bead('Add hello', [
+      { write: 'hello.txt', content: 'hello\n' },
+      { commit: 'add hello' },
+      { done: true },
+    ]);
+    const sling = await town.gt(['sling', id, 'app', '--json']);
+    expect(sling.code, sling.stderr).toBe(0);
+    const reply = sling.json<{ convoy: string; beads: Array<{ bead: string; agent: string | null }> }>();
+    expect(reply.beads[0]?.agent).toMatch(/^alpha\/app\/polecats\//);
+    await town.waitClosed([id]);
+    const bead = await town.show(id);
+    expect(bead['close_reason']).toMatch(/^Merged in app-/);
+    expect(await town.mainLog()).toContain('add hello');
+    expect((await town.show(reply.convoy))['status']).toBe('closed');
+  });
+
+  it('gt done twice, and gt done killed halfway then run again, each give one merge request', async () => {
+    const twice = await town.bead('Done twice', [
+      { write: 'twice.txt', content: 'x\n' },
+      { commit: 'done twice' },
+      { done: true },
+      { gt: ['done'] },
+    ]);
+    const killed = await town.bead('Done killed', [
+      { write: 'killed.txt', content: 'y\n' },
+      { commit: 'done killed' },
+      { run: 'node "$GT_BIN" done & pid=$!; sleep 0.05; kill -9 $pid; wait $pid || true' },
+      { done: true },
+    ]);
+    expect((await town.gt(['sling', twice, killed, 'app'])).code).toBe(0);
+    await town.waitClosed([twice, killed]);
+    const mrs = await town.mergeRequests();
+    for (const id of [twice, killed]) {
+      const mine = mrs.filter((m) => (m['metadata'] as { mr?: { source?: string } }).mr?.source === id);
+      expect(mine, id).toHaveLength(1);
+      expect(mine[0]?.['close_reason']).toBe('merged');
+    }
+    const log = await town.mainLog();
+    expect(log.filter((s) => s === 'done twice')).toHaveLength(1);
+    expect(log.filter((s) => s === 'done killed')).toHaveLength(1);
+  });
+
+  it('a red gate sends the bead back to its polecat, which fixes it; merged once', async () => {
+    const id = await town.bead('Break then fix', {
+      work: [{ write: 'broken', content: 'oops\n' }, { commit: 'break the tests' }, { done: true }],
+      fix: [{ delete: 'broken' }, { commit: 'fix the tests' }, { done: true }],
+    });
+    expect((await town.gt(['sling', id, 'app'])).code).toBe(0);
+    await town.waitClosed([id], 90_000);
+    const mr = (await town.mergeRequests()).find(
+      (m) => (m['metadata'] as { mr?: { source?: string } }).mr?.source === id,
+    );
+    expect((mr?.['metadata'] as { mr: { retry_count: number } }).mr.retry_count).toBe(1);
+    expect(await town.mainLog()).toContain('fix the tests');
+  });
+
+  it('refuses bad slings and gt done outside a polecat, and changes nothing', async () => {
+    const unknown = await town.gt(['sling', 'app-nope', 'app']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no bead app-nope/);
+    const id = await town.bead('To close', [{ done: true }]);
+    expect((await town.bd(['close', id])).code).toBe(0);
+    const closed = await town.gt(['sling', id, 'app']);
+    expect(closed.code).toBe(1);
+    expect(closed.stderr).toMatch(/is closed/);
+    const open = await town.bead('Waits', [{ done: true }]);
+    const badRig = await town.gt(['sling', open, 'nowhere']);
+    expect(badRig.code).toBe(1);
+    expect(badRig.stderr).toMatch(/no rig nowhere/);
+    const after = await town.show(open);
+    expect(after['status']).toBe('open');
+    expect((after['metadata'] as { sling?: unknown } | undefined)?.sling).toBeUndefined();
+    const done = await town.gt(['done']);
+    expect(done.code).toBe(2);
+    expect(done.stderr).toMatch(/inside a polecat session/);
+  });
+});
