@@ -48,18 +48,33 @@ const GIT_ENV = {
   GIT_COMMITTER_EMAIL: 'bench@example.com',
 };
 
-/** Per bead: when it was slung, when its agent worked (ready to `gt done`), when it merged. */
+/** Per bead: when it was slung, its agent's sessions (process start to `gt done`), when it merged. */
 interface Timeline {
   slung?: number;
-  working?: number;
+  /** A polecat took it (its first `spawning`). */
+  hooked?: number;
+  agent?: string;
+  /** `gt done` reached the daemon (the polecat went `submitting`), per attempt. */
+  submitted: number[];
   agentMs: number;
   merged?: number;
+}
+
+/** Start times (ms) of an agent's sessions, from their log files' names (actors/agent/session-paths.ts). */
+function sessionStarts(root: string, address: string): number[] {
+  const dir = path.join(root, '.gt', 'sessions', ...address.split('/').slice(1));
+  const out: number[] = [];
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    const m = /^(\d{4}-\d{2}-\d{2}T\d{2})-(\d{2})-(\d{2})-(\d{3})Z\.log$/.exec(f);
+    if (m !== null) out.push(Date.parse(`${m[1]}:${m[2]}:${m[3]}.${m[4]}Z`));
+  }
+  return out.sort((a, b) => a - b);
 }
 
 /**
  * `npm run bench -- loop`: a real town with one rig of scripted polecats; beads with trivial work (one
  * file, one commit, `gt done`) and a trivial gate, slung at once. Per bead it prints the orchestration
- * overhead: sling to merged, minus the agent's own time (its session ready → its `gt done`) and the
+ * overhead: sling to merged, minus the agent's own time (its session's process start → its `gt done`) and the
  * gate's own time (measured by the gate itself); p50 and p99; and the daemon's CPU and peak RSS.
  */
 export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void> {
@@ -119,7 +134,7 @@ export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void
       });
       ids.push(bead.id);
     }
-    const timelines = new Map<string, Timeline>(ids.map((id) => [id, { agentMs: 0 }]));
+    const timelines = new Map<string, Timeline>(ids.map((id) => [id, { agentMs: 0, submitted: [] }]));
     const working = new Map<string, { bead: string; at: number }>();
     let merged = 0;
     let allMerged: () => void = () => undefined;
@@ -132,10 +147,17 @@ export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void
       if (e.type === 'polecat.state') {
         if (e.body.state === 'working' && e.body.bead !== null)
           working.set(e.body.agent, { bead: e.body.bead, at: now });
+        if (e.body.state === 'spawning' && e.body.bead !== null) {
+          const t = timelines.get(e.body.bead);
+          if (t !== undefined) t.hooked ??= now;
+        }
         if (e.body.state === 'submitting') {
           const w = working.get(e.body.agent);
           const t = w === undefined ? undefined : timelines.get(w.bead);
-          if (w !== undefined && t !== undefined) t.agentMs += now - w.at;
+          if (t !== undefined) {
+            t.agent = e.body.agent;
+            t.submitted.push(now);
+          }
         }
       } else if (e.type === 'mr.merged') {
         const t = timelines.get(e.body.bead);
@@ -176,7 +198,18 @@ export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void
       .filter((l) => l.trim() !== '')
       .map((l) => Number(l) / 1000);
     const meanGate = gateMs.reduce((a, b) => a + b, 0) / Math.max(1, gateMs.length);
+    // The agent's own time: from its session's process start to its `gt done`, for each attempt.
+    for (const t of timelines.values()) {
+      if (t.agent === undefined) continue;
+      const starts = sessionStarts(root, t.agent);
+      for (const done of t.submitted) {
+        const start = starts.filter((s) => s <= done).pop();
+        if (start !== undefined) t.agentMs += done - start;
+      }
+    }
     const overheads: number[] = [];
+    const hookedOverheads: number[] = [];
+    const waits: number[] = [];
     const agents: number[] = [];
     const totals: number[] = [];
     for (const t of timelines.values()) {
@@ -185,6 +218,10 @@ export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void
       totals.push(total);
       agents.push(t.agentMs);
       overheads.push(total - t.agentMs - meanGate);
+      if (t.hooked !== undefined) {
+        waits.push(t.hooked - t.slung);
+        hookedOverheads.push(t.merged - t.hooked - t.agentMs - meanGate);
+      }
     }
     const p = (xs: number[], q: number) => percentile(xs, q);
     log('');
@@ -198,6 +235,14 @@ export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void
             formatMs(p(overheads, 99)),
             'p50 < 1.5 s',
             p(overheads, 50) < 1_500 ? 'PASS' : 'FAIL',
+          ],
+          ['  of which waiting for a free polecat', formatMs(p(waits, 50)), formatMs(p(waits, 99)), '-', '-'],
+          [
+            'overhead from hooked (no capacity wait)',
+            formatMs(p(hookedOverheads, 50)),
+            formatMs(p(hookedOverheads, 99)),
+            '-',
+            '-',
           ],
           ['sling to merged per bead', formatMs(p(totals, 50)), formatMs(p(totals, 99)), '-', '-'],
           ['agent time per bead', formatMs(p(agents, 50)), formatMs(p(agents, 99)), '-', '-'],
@@ -213,6 +258,7 @@ export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void
   } finally {
     await bus?.close(1_000);
     await stopDaemon(root, 10_000).catch(() => undefined);
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (process.env['GT_BENCH_KEEP'] === '1') log(`kept ${dir}`);
+    else fs.rmSync(dir, { recursive: true, force: true });
   }
 }

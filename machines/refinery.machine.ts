@@ -6,7 +6,9 @@ export type MergeOutcome =
   | { kind: 'merged'; mr: string; bead: string; sha: string }
   | { kind: 'rejected'; mr: string; bead: string; gate: string }
   | { kind: 'conflict'; mr: string; bead: string; conflictBead: string }
-  | { kind: 'retry'; mr: string; reason: string };
+  | { kind: 'retry'; mr: string; reason: string }
+  /** A batch pass: how many merge requests merged, were rejected, conflicted, or wait for the next. */
+  | { kind: 'batch'; merged: number; rejected: number; conflicts: number; deferred: number };
 
 /** Events of a refinery. */
 export type RefineryEvent =
@@ -57,11 +59,18 @@ export const refineryMachine = setup({
             reenter: true,
             actions: [
               { type: 'report', params: ({ event }) => ({ outcome: event.output }) },
-              assign(({ context, event }) => ({
-                merged: context.merged + (event.output.kind === 'merged' ? 1 : 0),
-                rejected: context.rejected + (event.output.kind === 'rejected' ? 1 : 0),
-                conflicts: context.conflicts + (event.output.kind === 'conflict' ? 1 : 0),
-              })),
+              assign(({ context, event }) => {
+                const o = event.output;
+                const n = (
+                  kind: 'merged' | 'rejected' | 'conflict',
+                  field: 'merged' | 'rejected' | 'conflicts',
+                ) => (o.kind === 'batch' ? o[field] : o.kind === kind ? 1 : 0);
+                return {
+                  merged: context.merged + n('merged', 'merged'),
+                  rejected: context.rejected + n('rejected', 'rejected'),
+                  conflicts: context.conflicts + n('conflict', 'conflicts'),
+                };
+              }),
             ],
           },
         ],

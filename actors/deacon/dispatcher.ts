@@ -219,8 +219,14 @@ export class Dispatcher {
         `no rig ${rig}: the rigs are ${[...this.options.rigs().keys()].join(', ') || 'none (add one with gt rig add)'}`,
         { details: { rig } },
       );
+    const name = parts[parts.length - 1] ?? '';
+    if (parts.length > 1 && !/^[a-z0-9][a-z0-9-]{0,31}$/.test(name))
+      throw new PolecatError(
+        'sling.bad_target',
+        `"${name}" is not a polecat or crew name: lowercase letters, digits and dashes`,
+      );
     if (parts.length === 1) return { kind: 'rig', rig };
-    if (parts.length === 2) return { kind: 'rig', rig };
+    if (parts.length === 2 && parts[1] !== 'crew' && parts[1] !== 'polecats') return { kind: 'rig', rig };
     if (parts.length === 3 && parts[1] === 'polecats') return { kind: 'rig', rig };
     if (parts.length === 3 && parts[1] === 'crew')
       return { kind: 'agent', address: `${town}/${rig}/crew/${parts[2] ?? ''}` };

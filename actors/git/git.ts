@@ -138,3 +138,27 @@ export async function gitOk(args: readonly string[], options: GitOptions): Promi
   const { code, stdout, stderr } = await run(args, options);
   return { code, stdout, stderr };
 }
+
+/** What git says when another git process holds a lock it needs (a ref, packed-refs, the index). */
+const LOCK_CONTENTION = /\.lock'?: File exists|cannot lock ref|Unable to create '[^']*\.lock'/;
+
+/**
+ * `git` that retries, with a short jittered backoff, while another git process holds a lock it needs:
+ * the actors of a rig share one bare repository, and git refuses (rather than waits) when two of them
+ * update refs at the same moment.
+ */
+export async function gitRetry(args: readonly string[], options: GitOptions, attempts = 10): Promise<string> {
+  for (let i = 1; ; i++) {
+    const r = await gitOk(args, options);
+    if (r.code === 0) return r.stdout;
+    if (i >= attempts || !LOCK_CONTENTION.test(r.stderr))
+      throw new GitError(`git ${args.join(' ')} (in ${options.cwd}) exited ${r.code}: ${r.stderr.trim()}`, {
+        args,
+        cwd: options.cwd,
+        exitCode: r.code,
+        stderr: r.stderr,
+        timedOut: false,
+      });
+    await new Promise((resolve) => setTimeout(resolve, 20 * i + Math.floor(Math.random() * 40)));
+  }
+}

@@ -79,9 +79,21 @@ export function startPolecatActor(options: PolecatActorOptions): PolecatActor {
   const timing = options.config.timing as { session_check_ms?: number; gupp_idle_ms?: number } | undefined;
   const guppIdleMs = timing?.gupp_idle_ms ?? DEFAULT_GUPP_IDLE_MS;
   let lastNudge = 0;
+  let doneWhenWorking = false;
 
   const handleOf = (ctx: PolecatContext): SessionHandle | null =>
     ctx.session !== null && typeof ctx.session === 'object' ? (ctx.session as SessionHandle) : null;
+
+  /** Removes current.json when it still names `h` (a newer session may have replaced it). */
+  const forgetSession = (h: SessionHandle) => {
+    try {
+      const now = JSON.parse(fs.readFileSync(currentFile, 'utf8')) as SessionHandle;
+      if (now.name === h.name && now.pid === h.pid && now.startedAt === h.startedAt)
+        fs.rmSync(currentFile, { force: true });
+    } catch {
+      // already gone
+    }
+  };
 
   const stopOrphan = async () => {
     let h: SessionHandle | null = null;
@@ -109,6 +121,7 @@ export function startPolecatActor(options: PolecatActorOptions): PolecatActor {
           branch: input.branch,
           target: rig.default_branch,
         });
+        log.debug({ bead: input.bead, sandbox: sandbox.dir }, 'sandbox ready');
         const session = await startAgentSession({
           town,
           paths: options.paths,
@@ -133,6 +146,7 @@ export function startPolecatActor(options: PolecatActorOptions): PolecatActor {
       submit: fromPromise<{ mr: string }, PolecatContext>(async ({ input }) => {
         if (input.bead === null || input.branch === null)
           throw new PolecatError('done.no_bead', 'nothing on the hook');
+        log.debug({ bead: input.bead }, 'submitting');
         const submitted = await submitWork({
           store,
           rig: rigConfig(),
@@ -144,6 +158,7 @@ export function startPolecatActor(options: PolecatActorOptions): PolecatActor {
           actor: address,
         });
         lastSubmit = submitted;
+        log.debug({ bead: input.bead, mr: submitted.mr }, 'submitted');
         publish('mr', 'submitted', 'mr.submitted', {
           mr: submitted.mr,
           bead: input.bead,
@@ -176,7 +191,7 @@ export function startPolecatActor(options: PolecatActorOptions): PolecatActor {
           void options.runtimes
             .forKind(h.kind)
             .stop(h, 3_000)
-            .then(() => fs.rmSync(currentFile, { force: true }))
+            .then(() => forgetSession(h))
             .catch((err: unknown) => log.warn({ err }, 'session stop failed'));
         }, 2_000);
         t.unref();
@@ -245,6 +260,11 @@ export function startPolecatActor(options: PolecatActorOptions): PolecatActor {
       previous = state;
       const ctx = context as PolecatContext;
       publish('polecat', 'state', 'polecat.state', { agent: address, state, bead: ctx.bead });
+      if (state === 'working' && doneWhenWorking) {
+        doneWhenWorking = false;
+        queueMicrotask(() => machineActor.send({ type: 'done.requested' }));
+        return;
+      }
       if (state === 'awaiting_merge' && lastSubmit !== null) {
         for (const w of waiters.splice(0)) w.resolve(lastSubmit);
       } else if (state === 'working' && waiters.length > 0) {
@@ -300,7 +320,12 @@ export function startPolecatActor(options: PolecatActorOptions): PolecatActor {
             ? { ...lastSubmit, already: true }
             : { mr: ctx.mr, branch: ctx.branch ?? '', sha: '', already: true },
         );
-      if (state !== 'working' && state !== 'submitting')
+      // A quick agent can run `gt done` before its start is confirmed (the ready check polls).
+      if (
+        state !== 'working' &&
+        state !== 'submitting' &&
+        !(state === 'spawning' && ctx.session === null && ctx.bead !== null)
+      )
         return Promise.reject(
           new PolecatError(
             'done.not_working',
@@ -309,6 +334,7 @@ export function startPolecatActor(options: PolecatActorOptions): PolecatActor {
         );
       const p = new Promise<Submitted>((resolve, reject) => waiters.push({ resolve, reject }));
       if (state === 'working') machineActor.send({ type: 'done.requested' });
+      else if (state === 'spawning') doneWhenWorking = true;
       return p;
     },
     handoff: () => machineActor.send({ type: 'handoff' }),

@@ -15,3 +15,20 @@ export function withRigLock<T>(rigDir: string, work: () => Promise<T>): Promise<
   });
   return next;
 }
+
+const fetches = new Map<string, Promise<void>>();
+
+/**
+ * `git fetch --prune origin` in a rig's bare clone, under the rig lock; callers that arrive while one
+ * is queued share it (thirty polecats starting at once cost one fetch, not thirty).
+ */
+export function fetchRig(rigDir: string, fetch: () => Promise<unknown>): Promise<void> {
+  const queued = fetches.get(rigDir);
+  if (queued !== undefined) return queued;
+  const p = withRigLock(rigDir, async () => {
+    fetches.delete(rigDir);
+    await fetch();
+  });
+  fetches.set(rigDir, p);
+  return p;
+}

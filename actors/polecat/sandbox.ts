@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { git, gitOk } from '../git/git.js';
+import { git, gitOk, gitRetry } from '../git/git.js';
 import type { RigPaths } from '../rig/rig-config.js';
 import { PolecatError } from './polecat-errors.js';
-import { withRigLock } from './rig-lock.js';
+import { fetchRig } from './rig-lock.js';
 
 /** A polecat's sandbox: its worktree of the rig's bare clone. */
 export interface Sandbox {
@@ -33,8 +33,8 @@ export async function prepareSandbox(
   options: { name: string; branch: string; target: string },
 ): Promise<Sandbox> {
   const dir = sandboxDir(rig, options.name);
-  return withRigLock(rig.dir, async () => {
-    await git(['fetch', '--prune', 'origin'], { cwd: rig.mirror });
+  await fetchRig(rig.dir, () => git(['fetch', '--prune', 'origin'], { cwd: rig.mirror }));
+  return (async () => {
     const start = `origin/${options.target}`;
     const exists =
       (await gitOk(['rev-parse', '--verify', '--quiet', `refs/heads/${options.branch}`], { cwd: rig.mirror }))
@@ -47,11 +47,11 @@ export async function prepareSandbox(
           { details: { dir } },
         );
       fs.rmSync(dir, { recursive: true, force: true });
-      await git(['worktree', 'prune'], { cwd: rig.mirror });
+      await gitRetry(['worktree', 'prune'], { cwd: rig.mirror });
       const args = exists
         ? ['worktree', 'add', dir, options.branch]
         : ['worktree', 'add', '-b', options.branch, dir, start];
-      await git(args, { cwd: rig.mirror });
+      await gitRetry(args, { cwd: rig.mirror });
       return { dir, branch: options.branch };
     }
     const current = await git(['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: dir });
@@ -74,10 +74,10 @@ export async function prepareSandbox(
           { details: { dir, branch: current } },
         );
     }
-    if (exists) await git(['checkout', options.branch], { cwd: dir });
-    else await git(['checkout', '-b', options.branch, start], { cwd: dir });
+    if (exists) await gitRetry(['checkout', options.branch], { cwd: dir });
+    else await gitRetry(['checkout', '-b', options.branch, start], { cwd: dir });
     return { dir, branch: options.branch };
-  });
+  })();
 }
 
 /**
@@ -90,8 +90,7 @@ export async function cleanSandbox(
 ): Promise<void> {
   const dir = sandboxDir(rig, options.name);
   if (!fs.existsSync(path.join(dir, '.git'))) return;
-  await withRigLock(rig.dir, async () => {
-    await git(['fetch', '--prune', 'origin'], { cwd: rig.mirror });
+  await (async () => {
     const dirty = await dirtyFiles(dir);
     if (dirty.length > 0)
       throw new PolecatError(
@@ -99,10 +98,10 @@ export async function cleanSandbox(
         `the sandbox ${dir} has uncommitted changes after the merge: look at them before the polecat is reused`,
         { details: { dir, files: dirty } },
       );
-    await git(['checkout', '--detach', `origin/${options.target}`], { cwd: dir });
+    await gitRetry(['checkout', '--detach', `origin/${options.target}`], { cwd: dir });
     const has =
       (await gitOk(['rev-parse', '--verify', '--quiet', `refs/heads/${options.branch}`], { cwd: dir }))
         .code === 0;
-    if (has) await git(['branch', '-D', options.branch], { cwd: dir });
-  });
+    if (has) await gitRetry(['branch', '-D', options.branch], { cwd: dir });
+  })();
 }

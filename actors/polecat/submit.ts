@@ -1,11 +1,10 @@
 import type { BeadStore } from '../../beads/store.types.js';
-import { git, gitOk } from '../git/git.js';
+import { git, gitOk, gitRetry } from '../git/git.js';
 import type { RigConfig, RigPaths } from '../rig/rig-config.js';
 import { mergeRequestOf, upsertMergeRequest } from '../refinery/merge-requests.js';
 import type { MergeRequest } from '../refinery/merge-requests.js';
 import { PolecatError } from './polecat-errors.js';
 import { dirtyFiles, sandboxDir } from './sandbox.js';
-import { withRigLock } from './rig-lock.js';
 
 /** What `gt done` submitted. */
 export interface Submitted {
@@ -52,7 +51,7 @@ export async function submitWork(input: {
       { details: { files: dirty } },
     );
   const sha = await git(['rev-parse', 'HEAD'], { cwd: dir });
-  await withRigLock(input.rigPaths.dir, () => git(['fetch', 'origin', rig.default_branch], { cwd: dir }));
+  // Against the last fetched target: a branch ahead of an older target is ahead of the newer one too.
   const ahead = await git(['rev-list', '--count', `origin/${rig.default_branch}..HEAD`], { cwd: dir });
   if (ahead === '0')
     throw new PolecatError(
@@ -66,9 +65,7 @@ export async function submitWork(input: {
     return r.code === 0 ? (r.stdout.split(/\s+/)[0] ?? '') : '';
   };
   if ((await remoteSha()) !== sha) {
-    await withRigLock(input.rigPaths.dir, () =>
-      git(['push', '--force', 'origin', `HEAD:refs/heads/${input.branch}`], { cwd: dir }),
-    );
+    await gitRetry(['push', '--force', 'origin', `HEAD:refs/heads/${input.branch}`], { cwd: dir });
     const pushed = await remoteSha();
     if (pushed !== sha)
       throw new PolecatError(

@@ -57,7 +57,7 @@ export class MergeEngineError extends Error {
 export const REFINERY_GIT_IDENTITY = { name: 'gt refinery', email: 'refinery@gt.localhost' } as const;
 
 /** Config for every rebase: nothing interactive, nothing from the user's config that would change it. */
-const REBASE_CONFIG = [
+export const REBASE_CONFIG = [
   '-c',
   'rerere.enabled=false',
   '-c',
@@ -69,17 +69,17 @@ const REBASE_CONFIG = [
 ];
 
 /** The push lost a race: the target moved (a later run rebases onto the new head). */
-const NON_FAST_FORWARD = /\(fetch first\)|\(non-fast-forward\)|but expected|incorrect old value/;
+export const NON_FAST_FORWARD = /\(fetch first\)|\(non-fast-forward\)|but expected|incorrect old value/;
 
-const remoteRef = (branch: string): string => `refs/remotes/origin/${branch}`;
+export const remoteRef = (branch: string): string => `refs/remotes/origin/${branch}`;
 
-async function resolve(ref: string, options: GitOptions): Promise<string | null> {
+export async function resolve(ref: string, options: GitOptions): Promise<string | null> {
   const r = await gitOk(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], options);
   return r.code === 0 && r.stdout !== '' ? r.stdout : null;
 }
 
 /** Every commit of `source` missing from `onto` has an equivalent patch in `onto` (`git cherry`). */
-async function hasAllPatches(onto: string, source: string, options: GitOptions): Promise<boolean> {
+export async function hasAllPatches(onto: string, source: string, options: GitOptions): Promise<boolean> {
   const out = await git(['cherry', onto, source], options);
   return !out.split('\n').some((line) => line.startsWith('+'));
 }
@@ -93,21 +93,21 @@ async function rebaseInProgress(options: GitOptions): Promise<boolean> {
 }
 
 /** Aborts a rebase left over (a crash), then drops every change and untracked file. */
-async function cleanWorktree(options: GitOptions): Promise<void> {
+export async function cleanWorktree(options: GitOptions): Promise<void> {
   if (await rebaseInProgress(options)) await git(['rebase', '--abort'], options);
   await git(['reset', '--quiet', '--hard'], options);
   await git(['clean', '-q', '-fdx'], options);
 }
 
 /** GIT_COMMITTER_* of the refinery unless the repository (or the user) has an identity. */
-async function committerEnv(options: GitOptions): Promise<Record<string, string>> {
+export async function committerEnv(options: GitOptions): Promise<Record<string, string>> {
   const name = await gitOk(['config', '--get', 'user.name'], options);
   const email = await gitOk(['config', '--get', 'user.email'], options);
   if (name.code === 0 && email.code === 0) return {};
   return { GIT_COMMITTER_NAME: REFINERY_GIT_IDENTITY.name, GIT_COMMITTER_EMAIL: REFINERY_GIT_IDENTITY.email };
 }
 
-async function remoteHead(target: string, options: GitOptions): Promise<string | null> {
+export async function remoteHead(target: string, options: GitOptions): Promise<string | null> {
   const out = await git(['ls-remote', 'origin', `refs/heads/${target}`], options);
   const line = out.split('\n').find((l) => l.endsWith(`\trefs/heads/${target}`));
   return line?.split('\t')[0] ?? null;

@@ -14,7 +14,8 @@ import type { Logger } from '../logger.js';
 import { withRigLock } from '../polecat/rig-lock.js';
 import { readRigConfig } from '../rig/rig-config.js';
 import type { RigConfig, RigPaths } from '../rig/rig-config.js';
-import { deleteRemoteBranch, mergeOnce } from './merge-engine.js';
+import { mergeBatch } from './merge-batch.js';
+import { gitOk } from '../git/git.js';
 import { CONFLICT_LABEL, GATE_OUTPUT_MAX, readyMergeRequests, updateMr } from './merge-requests.js';
 import type { MergeRequest } from './merge-requests.js';
 
@@ -105,121 +106,138 @@ export function startRefineryActor(options: RefineryActorOptions): RefineryActor
     return closed;
   };
 
+  const merged = (m: MergeRequest, sha: string, already: boolean) => {
+    const closed = closeMerged(m, sha);
+    const landed = events.splice(0);
+    // In the order things happened: the merge, the beads it closed, the convoys that landed.
+    event('mr', 'merged', 'mr.merged', { mr: m.bead.id, bead: m.mr.source, rig: m.mr.rig, sha });
+    for (const b of closed) event('bead', 'updated', 'bead.updated', { bead: b, changes: ['status'] });
+    events.push(...landed);
+    flush();
+    log.info({ mr: m.bead.id, bead: m.mr.source, sha, already }, 'merged');
+    options.polecat(m.mr.worker)?.merged();
+  };
+
+  const rejected = (m: MergeRequest, gate: string, output: string) => {
+    updateMr(store, m, { state: 'rejected', gate, gate_output: output.slice(-GATE_OUTPUT_MAX) }, address);
+    event('mr', 'rejected', 'mr.rejected', {
+      mr: m.bead.id,
+      bead: m.mr.source,
+      rig: m.mr.rig,
+      gate,
+      output: output.slice(-2_000),
+    });
+    flush();
+    log.info({ mr: m.bead.id, bead: m.mr.source, gate }, 'rejected: back to the polecat');
+    options.polecat(m.mr.worker)?.rejected();
+  };
+
+  const conflicted = (m: MergeRequest, files: string[], prefix: string) => {
+    const source = store.get(m.mr.source);
+    let conflictBead = '';
+    store.transaction(() => {
+      const c = store.create(
+        {
+          title: `Resolve merge conflicts: ${source?.title ?? m.mr.source}`,
+          prefix,
+          issue_type: 'task',
+          priority: 1,
+          labels: [CONFLICT_LABEL],
+          status: 'hooked',
+          assignee: m.mr.worker,
+          description: `Rebasing ${m.mr.branch} onto ${m.mr.target} conflicts in: ${files.join(', ')}. Rebase onto origin/${m.mr.target}, resolve, commit, and run gt done.`,
+          metadata: {
+            conflict: { mr: m.bead.id, source: m.mr.source, onto: `origin/${m.mr.target}`, files },
+          },
+          deps: [{ type: 'related', id: m.mr.source }],
+        },
+        address,
+      );
+      conflictBead = c.id;
+      store.addDependency(m.bead.id, c.id, 'blocks', address);
+      updateMr(store, m, { state: 'conflict', conflict_bead: c.id }, address);
+    });
+    event('mr', 'conflict', 'mr.conflict', {
+      mr: m.bead.id,
+      bead: m.mr.source,
+      rig: m.mr.rig,
+      conflict_bead: conflictBead,
+      files,
+    });
+    flush();
+    log.info({ mr: m.bead.id, bead: m.mr.source, conflictBead, files }, 'conflict: resolution slung');
+    options.polecat(m.mr.worker)?.conflicted(conflictBead);
+  };
+
   const mergeNext = async (): Promise<MergeOutcome> => {
     const rig = rigConfig();
-    const next = readyMergeRequests(store, rig.name)[0];
-    if (next === undefined) return { kind: 'none' };
-    const m = next.mr.state === 'merging' ? next : updateMr(store, next, { state: 'merging' }, address);
-    log.info({ mr: m.bead.id, bead: m.mr.source, branch: m.mr.branch }, 'merging');
-    const result = await withRigLock(options.rigPaths.dir, () =>
-      mergeOnce({
-        worktree: options.rigPaths.refinery,
-        branch: m.mr.branch,
-        target: m.mr.target,
-        expectedSha: m.mr.sha,
-        gates: rig.gates,
-        log: (line) => log.debug({ mr: m.bead.id }, line),
-      }),
-    );
-    const polecat = options.polecat(m.mr.worker);
-    switch (result.kind) {
-      case 'merged': {
-        const closed = closeMerged(m, result.sha);
-        const landed = events.splice(0);
-        // In the order things happened: the merge, the beads it closed, the convoys that landed.
-        event('mr', 'merged', 'mr.merged', {
-          mr: m.bead.id,
-          bead: m.mr.source,
-          rig: rig.name,
-          sha: result.sha,
-        });
-        for (const b of closed) event('bead', 'updated', 'bead.updated', { bead: b, changes: ['status'] });
-        events.push(...landed);
-        flush();
-        log.info(
-          { mr: m.bead.id, bead: m.mr.source, sha: result.sha, already: result.alreadyMerged },
-          'merged',
-        );
-        polecat?.merged();
-        await deleteRemoteBranch(options.rigPaths.refinery, m.mr.branch).catch((err: unknown) =>
-          log.warn({ err, branch: m.mr.branch }, 'could not delete the merged branch'),
-        );
-        options.onMerged(m.mr.source);
-        return { kind: 'merged', mr: m.bead.id, bead: m.mr.source, sha: result.sha };
+    const batch = readyMergeRequests(store, rig.name)
+      .slice(0, rig.batch_size)
+      .map((m) => (m.mr.state === 'merging' ? m : updateMr(store, m, { state: 'merging' }, address)));
+    if (batch.length === 0) return { kind: 'none' };
+    log.info({ mrs: batch.map((m) => m.bead.id) }, 'merging');
+    const outcomes = await mergeBatch({
+      worktree: options.rigPaths.refinery,
+      target: rig.default_branch,
+      items: batch.map((m) => ({ id: m.bead.id, branch: m.mr.branch })),
+      gates: rig.gates,
+      exclusive: (work) => withRigLock(options.rigPaths.dir, work),
+      log: (line) => log.debug(line),
+    });
+    const counts = { kind: 'batch' as const, merged: 0, rejected: 0, conflicts: 0, deferred: 0 };
+    for (const o of outcomes) {
+      const m = batch.find((b) => b.bead.id === o.id);
+      if (m === undefined) continue;
+      switch (o.kind) {
+        case 'merged':
+          merged(m, o.sha, o.alreadyMerged);
+          counts.merged++;
+          break;
+        case 'rejected':
+          rejected(m, o.gate, o.output);
+          counts.rejected++;
+          break;
+        case 'missing':
+          rejected(m, 'branch', o.reason);
+          counts.rejected++;
+          break;
+        case 'conflict':
+          conflicted(m, o.files, rig.prefix);
+          counts.conflicts++;
+          break;
+        case 'deferred':
+          updateMr(store, m, { state: 'queued' }, address);
+          counts.deferred++;
+          break;
       }
-      case 'rejected':
-      case 'missing': {
-        const gate = result.kind === 'rejected' ? result.gate : 'branch';
-        const output = result.kind === 'rejected' ? result.output : result.reason;
-        updateMr(store, m, { state: 'rejected', gate, gate_output: output.slice(-GATE_OUTPUT_MAX) }, address);
-        event('mr', 'rejected', 'mr.rejected', {
-          mr: m.bead.id,
-          bead: m.mr.source,
-          rig: rig.name,
-          gate,
-          output: output.slice(-2_000),
-        });
-        flush();
-        log.info({ mr: m.bead.id, bead: m.mr.source, gate }, 'rejected: back to the polecat');
-        polecat?.rejected();
-        return { kind: 'rejected', mr: m.bead.id, bead: m.mr.source, gate };
-      }
-      case 'conflict': {
-        const source = store.get(m.mr.source);
-        let conflictBead = '';
-        store.transaction(() => {
-          const c = store.create(
-            {
-              title: `Resolve merge conflicts: ${source?.title ?? m.mr.source}`,
-              prefix: rig.prefix,
-              issue_type: 'task',
-              priority: 1,
-              labels: [CONFLICT_LABEL],
-              status: 'hooked',
-              assignee: m.mr.worker,
-              description: `Rebasing ${m.mr.branch} onto ${m.mr.target} conflicts in: ${result.files.join(', ')}. Rebase onto origin/${m.mr.target}, resolve, commit, and run gt done.`,
-              metadata: {
-                conflict: {
-                  mr: m.bead.id,
-                  source: m.mr.source,
-                  onto: `origin/${m.mr.target}`,
-                  files: result.files,
-                },
-              },
-              deps: [{ type: 'related', id: m.mr.source }],
-            },
-            address,
-          );
-          conflictBead = c.id;
-          store.addDependency(m.bead.id, c.id, 'blocks', address);
-          updateMr(store, m, { state: 'conflict', conflict_bead: c.id }, address);
-        });
-        event('mr', 'conflict', 'mr.conflict', {
-          mr: m.bead.id,
-          bead: m.mr.source,
-          rig: rig.name,
-          conflict_bead: conflictBead,
-          files: result.files,
-        });
-        flush();
-        log.info(
-          { mr: m.bead.id, bead: m.mr.source, conflictBead, files: result.files },
-          'conflict: resolution slung',
-        );
-        polecat?.conflicted(conflictBead);
-        return { kind: 'conflict', mr: m.bead.id, bead: m.mr.source, conflictBead };
-      }
-      case 'retry':
-        log.info({ mr: m.bead.id, reason: result.reason }, 'the target moved: merging again');
-        return { kind: 'retry', mr: m.bead.id, reason: result.reason };
     }
+    if (counts.merged > 0) {
+      const branches = batch
+        .filter((m) => outcomes.find((o) => o.id === m.bead.id)?.kind === 'merged')
+        .map((m) => m.mr.branch);
+      // Best effort, after the merge is verified: one push deletes every merged branch.
+      await withRigLock(options.rigPaths.dir, () =>
+        gitOk(['push', '--quiet', 'origin', '--delete', ...branches], { cwd: options.rigPaths.refinery }),
+      ).then(
+        (r) => {
+          if (r.code !== 0) log.warn({ branches, err: r.stderr }, 'could not delete the merged branches');
+        },
+        (err: unknown) => log.warn({ err, branches }, 'could not delete the merged branches'),
+      );
+      options.onMerged(batch[0]?.mr.source ?? '');
+    }
+    return counts;
   };
 
   const machine = refineryMachine.provide({
     actors: { mergeNext: fromPromise<MergeOutcome, { rig: string }>(() => mergeNext()) },
     actions: {
       report: () => undefined,
-      failed: (_, params: { error: unknown }) => log.error({ err: params.error }, 'merge pass failed'),
+      failed: (_, params: { error: unknown }) => {
+        log.error({ err: params.error }, 'merge pass failed: trying again in 5 s');
+        const t = setTimeout(() => actor.send({ type: 'queue.changed' }), 5_000);
+        t.unref();
+      },
     },
   });
   const actor: MachineActor<typeof machine> = startMachineActor({

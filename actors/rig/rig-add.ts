@@ -9,6 +9,7 @@ import {
   RIG_PREFIX_RE,
   rigPaths,
   writeRigConfig,
+  DEFAULT_BATCH_SIZE,
 } from './rig-config.js';
 import type { RigConfig, RigPaths } from './rig-config.js';
 import { RigError } from './rig-errors.js';
@@ -26,6 +27,8 @@ export interface AddRigOptions {
   /** Gate commands; `timeout_ms` defaults to DEFAULT_GATE_TIMEOUT_MS. */
   gates?: Array<{ name: string; cmd: string; timeout_ms?: number }>;
   maxPolecats?: number;
+  /** Merge requests the refinery lands together; default 10. */
+  batchSize?: number;
   agent?: string;
   /** Directory a relative `url` is resolved against; default `process.cwd()`. */
   cwd?: string;
@@ -119,6 +122,7 @@ export async function addRig(townRoot: string, options: AddRigOptions): Promise<
       prefix,
       gates,
       max_polecats: maxPolecats,
+      batch_size: options.batchSize ?? DEFAULT_BATCH_SIZE,
       ...(options.agent === undefined ? {} : { agent: options.agent }),
       created_at: (options.now ?? new Date()).toISOString(),
     };

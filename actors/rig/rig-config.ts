@@ -21,6 +21,7 @@ export const RESERVED_RIG_NAMES: ReadonlySet<string> = new Set([
 ]);
 
 export const DEFAULT_MAX_POLECATS = 4;
+export const DEFAULT_BATCH_SIZE = 10;
 export const DEFAULT_GATE_TIMEOUT_MS = 600_000;
 
 const gateSchema = z.strictObject({
@@ -45,6 +46,8 @@ export const rigConfigSchema = z.strictObject({
     .refine((gates) => new Set(gates.map((g) => g.name)).size === gates.length, 'gate names must be unique')
     .default([]),
   max_polecats: z.number().int().min(1).max(100).default(DEFAULT_MAX_POLECATS),
+  /** Merge requests the refinery tests and lands together (bisected when red); 1 merges one at a time. */
+  batch_size: z.number().int().min(1).max(100).default(DEFAULT_BATCH_SIZE),
   /** Agent preset for this rig's polecats; the town default when absent. */
   agent: z.string().min(1).optional(),
   /** The scripted agent's default script for this rig's beads (docs/scripted-agent.md). */

@@ -11,7 +11,7 @@ const QUIET_EXITS = new Set(['commander.helpDisplayed', 'commander.help', 'comma
 export async function main(argv: readonly string[]): Promise<number> {
   const json = argv.includes('--json');
   try {
-    await buildProgram().parseAsync([...argv]);
+    await (await buildProgram(argv)).parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError && QUIET_EXITS.has(err.code)) return err.exitCode;

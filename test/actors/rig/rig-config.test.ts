@@ -16,6 +16,7 @@ const config: RigConfig = {
   prefix: 'web',
   gates: [{ name: 'test', cmd: 'npm test', timeout_ms: 60_000 }],
   max_polecats: 4,
+  batch_size: 10,
   created_at: '2026-12-01T00:00:00.000Z',
 };
 

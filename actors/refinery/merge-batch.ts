@@ -1,0 +1,207 @@
+import { git, gitOk, gitRetry } from '../git/git.js';
+import type { GitOptions } from '../git/git.js';
+import { DEFAULT_GATE_OUTPUT_BYTES, runGate } from './gates.js';
+import type { GateSpec } from './gates.js';
+import {
+  cleanWorktree,
+  committerEnv,
+  hasAllPatches,
+  MergeEngineError,
+  NON_FAST_FORWARD,
+  REBASE_CONFIG,
+  remoteHead,
+  remoteRef,
+  resolve,
+} from './merge-engine.js';
+
+/** One merge request of a batch. */
+export interface BatchItem {
+  id: string;
+  branch: string;
+}
+
+/** What became of one merge request of a batch. */
+export type BatchOutcome =
+  | { id: string; kind: 'merged'; sha: string; alreadyMerged: boolean }
+  | { id: string; kind: 'conflict'; files: string[]; onto: string }
+  | { id: string; kind: 'rejected'; gate: string; output: string }
+  | { id: string; kind: 'missing'; reason: string }
+  /** Not decided in this pass (after the culprit of a red batch, or a lost push race): run again. */
+  | { id: string; kind: 'deferred'; reason: string };
+
+/** Options of `mergeBatch`. */
+export interface BatchInput {
+  worktree: string;
+  target: string;
+  items: readonly BatchItem[];
+  gates: readonly GateSpec[];
+  env?: Record<string, string>;
+  log?: (line: string) => void;
+  /** Runs git operations that update the shared repository's remote-tracking refs (fetch, push). */
+  exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
+}
+
+type GateVerdict = { ok: true } | { ok: false; gate: string; output: string };
+
+/**
+ * Lands a batch of merge requests in one pass (Bors): each branch's own commits are cherry-picked, in
+ * queue order, onto origin/<target> (a branch that conflicts with the stack so far is left out with its
+ * files; one already on the target is finished); the gates run once on the whole stack; green pushes it
+ * without force and verifies the upstream. A red stack is bisected: the first merge request whose prefix
+ * is red is rejected with that gate's output, the prefix before it lands, and the rest wait for the
+ * next pass. A red gate is never overridden; nothing that was not gated green is ever pushed.
+ */
+export async function mergeBatch(input: BatchInput): Promise<BatchOutcome[]> {
+  const log = input.log ?? (() => undefined);
+  const at: GitOptions = { cwd: input.worktree };
+  const exclusive = input.exclusive ?? (<T>(work: () => Promise<T>) => work());
+  const { target } = input;
+
+  await exclusive(() => gitRetry(['fetch', '--quiet', '--prune', 'origin'], at));
+  const onto = await resolve(remoteRef(target), at);
+  if (onto === null)
+    throw new MergeEngineError(
+      'refinery.no_target',
+      `origin has no branch ${target}: check the rig's default_branch`,
+      {
+        details: { worktree: input.worktree, target },
+      },
+    );
+  await cleanWorktree(at);
+  await git(['checkout', '--quiet', '--detach', onto], at);
+  const env = await committerEnv(at);
+
+  const outcomes = new Map<string, BatchOutcome>();
+  const stack: Array<{ id: string; head: string }> = [];
+  let head = onto;
+  for (const item of input.items) {
+    const source = await resolve(remoteRef(item.branch), at);
+    if (source === null) {
+      outcomes.set(item.id, {
+        id: item.id,
+        kind: 'missing',
+        reason: `branch ${item.branch} is not on origin`,
+      });
+      continue;
+    }
+    if (await hasAllPatches(onto, source, at)) {
+      outcomes.set(item.id, { id: item.id, kind: 'merged', sha: onto, alreadyMerged: true });
+      continue;
+    }
+    const commits = (await git(['rev-list', '--reverse', '--no-merges', `${onto}..${source}`], at))
+      .split('\n')
+      .filter((c) => c !== '');
+    const pick = await gitOk(
+      [...REBASE_CONFIG, 'cherry-pick', '--allow-empty', '--keep-redundant-commits', ...commits],
+      {
+        ...at,
+        env,
+      },
+    );
+    if (pick.code !== 0) {
+      const out = await git(['diff', '--name-only', '--diff-filter=U'], at);
+      const files = [...new Set(out.split('\n').filter((f) => f !== ''))];
+      await gitOk(['cherry-pick', '--abort'], at);
+      await git(['reset', '--quiet', '--hard', head], at);
+      await git(['clean', '-q', '-fdx'], at);
+      if (files.length === 0)
+        throw new MergeEngineError(
+          'refinery.rebase_failed',
+          `applying ${item.branch} onto ${target} stopped without a conflicting file: ${pick.stderr}`,
+          { details: { branch: item.branch, stderr: pick.stderr } },
+        );
+      log(`conflict applying ${item.branch}: ${files.join(', ')}`);
+      outcomes.set(item.id, { id: item.id, kind: 'conflict', files, onto });
+      continue;
+    }
+    head = await git(['rev-parse', 'HEAD'], at);
+    stack.push({ id: item.id, head });
+  }
+
+  const gates = async (sha: string): Promise<GateVerdict> => {
+    await git(['reset', '--quiet', '--hard', sha], at);
+    await git(['clean', '-q', '-fdx'], at);
+    for (const gate of input.gates) {
+      const r = await runGate(gate, {
+        cwd: input.worktree,
+        ...(input.env === undefined ? {} : { env: input.env }),
+        maxOutputBytes: DEFAULT_GATE_OUTPUT_BYTES,
+      });
+      log(`gate ${gate.name} on ${sha.slice(0, 12)}: ${r.ok ? 'passed' : 'failed'} in ${r.durationMs} ms`);
+      if (!r.ok) return { ok: false, gate: gate.name, output: r.output };
+    }
+    return { ok: true };
+  };
+
+  let landCount = stack.length;
+  if (stack.length > 0) {
+    const verdict = await gates(head);
+    if (!verdict.ok) {
+      // The smallest red prefix: its last merge request is the culprit (prefixes of a red one stay red).
+      let lo = 0;
+      let hi = stack.length - 1;
+      let culprit = verdict;
+      while (lo < hi) {
+        const mid = Math.floor((lo + hi) / 2);
+        const v = await gates((stack[mid] as { head: string }).head);
+        if (v.ok) lo = mid + 1;
+        else {
+          hi = mid;
+          culprit = v;
+        }
+      }
+      landCount = lo;
+      const bad = stack[lo] as { id: string };
+      outcomes.set(bad.id, { id: bad.id, kind: 'rejected', gate: culprit.gate, output: culprit.output });
+      for (const s of stack.slice(lo + 1))
+        outcomes.set(s.id, {
+          id: s.id,
+          kind: 'deferred',
+          reason: `queued behind ${bad.id}, which failed ${culprit.gate}`,
+        });
+    }
+  }
+
+  if (landCount > 0) {
+    const landing = (stack[landCount - 1] as { head: string }).head;
+    const pushed = await exclusive(async () => {
+      const args = ['push', '--porcelain', 'origin', `${landing}:refs/heads/${target}`];
+      let push = await gitOk(args, at);
+      for (
+        let i = 0;
+        i < 5 && push.code !== 0 && /cannot lock ref|\.lock'?: File exists/.test(push.stderr);
+        i++
+      ) {
+        await new Promise((r) => setTimeout(r, 50 * (i + 1)));
+        push = await gitOk(args, at);
+      }
+      const said = `${push.stdout}\n${push.stderr}`;
+      if (push.code !== 0 && NON_FAST_FORWARD.test(said)) return false;
+      if (push.code !== 0)
+        throw new MergeEngineError(
+          'refinery.push_failed',
+          `git push ${landing}:${target} failed: ${said.trim()}`,
+        );
+      const landed = await remoteHead(target, at);
+      await gitRetry(['fetch', '--quiet', '--prune', 'origin'], at);
+      const onTop =
+        landed !== null &&
+        (await gitOk(['merge-base', '--is-ancestor', landing, remoteRef(target)], at)).code === 0;
+      if (landed !== landing && !onTop)
+        throw new MergeEngineError(
+          'refinery.push_not_landed',
+          `pushed ${landing} to ${target} but origin's ${target} is at ${landed ?? 'nothing'}: check the upstream and merge again`,
+        );
+      return true;
+    });
+    for (const [i, s] of stack.slice(0, landCount).entries())
+      outcomes.set(
+        s.id,
+        pushed
+          ? { id: s.id, kind: 'merged', sha: (stack[i] as { head: string }).head, alreadyMerged: false }
+          : { id: s.id, kind: 'deferred', reason: `${target} moved during the push: merging again` },
+      );
+    log(pushed ? `landed ${landCount} on ${target} at ${landing}` : `${target} moved: the batch runs again`);
+  }
+  return input.items.map((i) => outcomes.get(i.id) ?? { id: i.id, kind: 'deferred', reason: 'not reached' });
+}
