@@ -76,7 +76,7 @@ export function startPolecatActor(options: PolecatActorOptions): PolecatActor {
   const currentFile = path.join(sessionLogDir(options.paths, address), 'current.json');
   let lastSubmit: Submitted | null = null;
   const waiters: Array<{ resolve: (s: Submitted) => void; reject: (e: Error) => void }> = [];
-  const timing = options.config.timing as { session_check_ms?: number; gupp_idle_ms?: number } | undefined;
+  const timing = options.config.timing;
   const guppIdleMs = timing?.gupp_idle_ms ?? DEFAULT_GUPP_IDLE_MS;
   let lastNudge = 0;
   let doneWhenWorking = false;

@@ -54,6 +54,10 @@ export const townConfigSchema = z.strictObject({
     .strictObject({
       heartbeat_ms: z.number().int().positive().optional(),
       shutdown_grace_ms: z.number().int().positive().optional(),
+      /** How often a polecat checks its session (alive? idle?); default 1000 ms. */
+      session_check_ms: z.number().int().positive().optional(),
+      /** A session idle this long with work on its hook is nudged (GUPP); default 120 000 ms. */
+      gupp_idle_ms: z.number().int().positive().optional(),
     })
     .optional(),
   /** The agent preset sessions use unless a rig or `--agent` says otherwise (default `claude`). */

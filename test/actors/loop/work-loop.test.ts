@@ -7,7 +7,7 @@ const FILES = { 'README.md': 'sample\n', 'test.sh': '#!/bin/sh\ntest ! -f broken
 describe('sling to merge', () => {
   let town: WorkTown;
   beforeAll(async () => {
-    town = await startWorkTown({ files: FILES });
+    town = await startWorkTown({ files: FILES, timing: { gupp_idle_ms: 1_500 } });
   });
   afterAll(async () => {
     await town.stop();
@@ -68,6 +68,36 @@ describe('sling to merge', () => {
     );
     expect((mr?.['metadata'] as { mr: { retry_count: number } }).mr.retry_count).toBe(1);
     expect(await town.mainLog()).toContain('fix the tests');
+  });
+
+  it('gt handoff recycles the session with a handoff mail to itself; the next session finishes the bead', async () => {
+    const id = await town.bead('Hand off once', [
+      {
+        once: 'first-session',
+        steps: [{ gt: ['handoff', '-s', 'context full', '-m', 'carry on'] }, { hang: true }],
+      },
+      { write: 'handoff.txt', content: 'done by the second session\n' },
+      { commit: 'after handoff' },
+      { done: true },
+    ]);
+    expect((await town.gt(['sling', id, 'app'])).code).toBe(0);
+    await town.waitClosed([id], 90_000);
+    expect(await town.mainLog()).toContain('after handoff');
+    const mail = await town.bd(['list', '--all', '--type', 'message', '--json']);
+    const handoff = mail.json<Array<Record<string, unknown>>>().find((m) => m['title'] === 'context full');
+    expect(handoff?.['assignee']).toMatch(/^alpha\/app\/polecats\//);
+  });
+
+  it('nudges a session that sits idle with work on its hook (GUPP), and it carries on', async () => {
+    const id = await town.bead('Wait for a nudge', [
+      { wait_input: 'anything for me?' },
+      { write: 'nudged.txt', content: 'nudged\n' },
+      { commit: 'after the nudge' },
+      { done: true },
+    ]);
+    expect((await town.gt(['sling', id, 'app'])).code).toBe(0);
+    await town.waitClosed([id], 60_000);
+    expect(await town.mainLog()).toContain('after the nudge');
   });
 
   it('refuses bad slings and gt done outside a polecat, and changes nothing', async () => {
