@@ -1,3 +1,4 @@
+import { CodedError } from '../coded-error.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { git, GitError, gitOk, type GitOptions } from '../git/git.js';
@@ -38,20 +39,7 @@ export type MergeResult =
   | { kind: 'retry'; reason: string };
 
 /** The merge engine hit something it cannot handle (codes `refinery.*`). */
-export class MergeEngineError extends Error {
-  readonly code: string;
-  readonly details: Record<string, unknown>;
-  constructor(
-    code: string,
-    message: string,
-    options: { cause?: unknown; details?: Record<string, unknown> } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'MergeEngineError';
-    this.code = code;
-    this.details = options.details ?? {};
-  }
-}
+export class MergeEngineError extends CodedError {}
 
 /** Committer of rebased commits when the repository has no identity configured. */
 export const REFINERY_GIT_IDENTITY = { name: 'gt refinery', email: 'refinery@gt.localhost' } as const;

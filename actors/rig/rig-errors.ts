@@ -1,3 +1,4 @@
+import { CodedError } from '../coded-error.js';
 /** Stable codes of RigError. */
 export type RigErrorCode =
   | 'rig.not_found'
@@ -11,17 +12,4 @@ export type RigErrorCode =
   | 'rig.bad_config';
 
 /** Errors about a rig (its files, its repository). Stable `code`, a message that says what to do. */
-export class RigError extends Error {
-  readonly code: RigErrorCode;
-  readonly details: Record<string, unknown>;
-  constructor(
-    code: RigErrorCode,
-    message: string,
-    options: { cause?: unknown; details?: Record<string, unknown> } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'RigError';
-    this.code = code;
-    this.details = options.details ?? {};
-  }
-}
+export class RigError extends CodedError<RigErrorCode> {}

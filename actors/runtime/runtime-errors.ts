@@ -1,3 +1,4 @@
+import { CodedError } from '../coded-error.js';
 /** The stable codes of RuntimeError. */
 export type RuntimeErrorCode =
   | 'runtime.start_failed'
@@ -11,17 +12,4 @@ export type RuntimeErrorCode =
   | 'runtime.not_ready';
 
 /** Errors of the agent runtimes. Stable `code`, a message that says what to do. */
-export class RuntimeError extends Error {
-  readonly code: RuntimeErrorCode;
-  readonly details: Record<string, unknown>;
-  constructor(
-    code: RuntimeErrorCode,
-    message: string,
-    options: { cause?: unknown; details?: Record<string, unknown> } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'RuntimeError';
-    this.code = code;
-    this.details = options.details ?? {};
-  }
-}
+export class RuntimeError extends CodedError<RuntimeErrorCode> {}

@@ -1,13 +1,13 @@
+import { townContext, withTownReader } from '../town-store.js';
 import type { Command } from 'commander';
 import { connectToTown, daemonPid } from '../../../actors/daemon/daemon-control.js';
-import { readTownConfig, requireTownRoot, townPaths } from '../../../actors/town/town-config.js';
+import { readTownConfig, townPaths } from '../../../actors/town/town-config.js';
 import { addToConvoy, convoyProgress, createConvoy, landConvoy, listConvoys } from '../../../beads/convoy.js';
 import type { ConvoyProgress } from '../../../beads/convoy.js';
 import { GitCommitDebouncer } from '../../../beads/git-sync.js';
 import { SqliteBeadStore } from '../../../beads/store.js';
 import type { BeadStore } from '../../../beads/store.types.js';
 import type { Bead } from '../../../beads/types.js';
-import { formatAddress, parseAddress } from '../../../bus/address.js';
 import { createEnvelope } from '../../../bus/envelope.js';
 import type { MessageBody } from '../../../bus/messages.js';
 import { unwrapReply } from '../../../bus/reply.js';
@@ -25,22 +25,9 @@ type ConvoyVerb = 'convoy.create' | 'convoy.add' | 'convoy.land';
 const WATCH_POLL_MS = 500;
 const BAR_WIDTH = 12;
 
-/** The town root, its name, and who acts (`--as`, else `$GT_AGENT_ADDRESS`, `$GT_ADDRESS`, overseer). */
 function context(o: ConvoyFlags): { root: string; town: string; actor: string } {
-  const root = requireTownRoot(process.cwd(), o.town);
-  const town = readTownConfig(root).name;
-  const who = o.as ?? process.env['GT_AGENT_ADDRESS'] ?? process.env['GT_ADDRESS'] ?? 'overseer';
-  return { root, town, actor: formatAddress(parseAddress(who, town)) };
-}
-
-/** Reads the town's store (read-only while the daemon, its writer, runs). */
-function withReader<T>(root: string, fn: (store: BeadStore) => T): T {
-  const store = SqliteBeadStore.open(townPaths(root).dbPath, { readonly: daemonPid(root) !== null });
-  try {
-    return fn(store);
-  } finally {
-    store.close();
-  }
+  const { root, town, me } = townContext(o);
+  return { root, town, actor: me };
 }
 
 /**
@@ -122,7 +109,7 @@ async function watch(root: string, id: string, json: boolean): Promise<void> {
   let last = '';
   let drawn = 0;
   for (;;) {
-    const p = withReader(root, (store) => convoyProgress(store, id));
+    const p = withTownReader(root, (store) => convoyProgress(store, id));
     const key = JSON.stringify(p);
     if (key !== last) {
       last = key;
@@ -171,7 +158,7 @@ export function registerConvoyCommands(program: Command): void {
     .action((_o: unknown, c: Command) => {
       const o = c.optsWithGlobals<ConvoyFlags & { all?: boolean }>();
       const { root } = context(o);
-      const list = withReader(root, (store) => listConvoys(store, { all: o.all === true }));
+      const list = withTownReader(root, (store) => listConvoys(store, { all: o.all === true }));
       emit(o, list, () =>
         list.length === 0
           ? [o.all === true ? 'No convoys.' : 'No open convoys (gt convoy list --all shows landed ones).']
@@ -191,7 +178,7 @@ export function registerConvoyCommands(program: Command): void {
         await watch(root, id, o.json === true);
         return;
       }
-      const p = withReader(root, (store) => convoyProgress(store, id));
+      const p = withTownReader(root, (store) => convoyProgress(store, id));
       emit(o, p, () => convoyDetail(p, tty()));
     });
 

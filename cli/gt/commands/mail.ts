@@ -1,13 +1,13 @@
+import { townContext, withTownReader } from '../town-store.js';
 import type { Command } from 'commander';
 import { daemonPid } from '../../../actors/daemon/daemon-control.js';
 import { DirectStoreWriter } from '../../../actors/store/direct-store-writer.js';
 import { daemonWriter } from '../../../actors/store/store-client.js';
 import type { StoreWriter } from '../../../actors/store/store-client.js';
-import { readTownConfig, requireTownRoot, townPaths } from '../../../actors/town/town-config.js';
+import { townPaths } from '../../../actors/town/town-config.js';
 import { ValidationError } from '../../../beads/errors.js';
 import { getMessage, inbox, mailThread } from '../../../beads/mail.js';
 import { SqliteBeadStore } from '../../../beads/store.js';
-import type { BeadStore } from '../../../beads/store.types.js';
 import type { Bead } from '../../../beads/types.js';
 import { formatAddress, parseAddress } from '../../../bus/address.js';
 import { priorityArg } from '../../bd/args.js';
@@ -18,23 +18,7 @@ interface MailFlags extends GtGlobalOptions {
   as?: string;
 }
 
-/** The town, who is acting (`--as`, else `$GT_ADDRESS`, else `<town>/overseer`), and the store path. */
-function context(o: MailFlags): { root: string; town: string; me: string } {
-  const root = requireTownRoot(process.cwd(), o.town);
-  const town = readTownConfig(root).name;
-  const who = o.as ?? process.env['GT_ADDRESS'] ?? 'overseer';
-  return { root, town, me: formatAddress(parseAddress(who, town)) };
-}
-
-/** Reads the town's store (read-only while the daemon, its writer, runs). */
-function withReader<T>(root: string, fn: (store: BeadStore) => T): T {
-  const store = SqliteBeadStore.open(townPaths(root).dbPath, { readonly: daemonPid(root) !== null });
-  try {
-    return fn(store);
-  } finally {
-    store.close();
-  }
-}
+const context = (o: MailFlags) => townContext(o);
 
 /** Writes through the daemon when it runs, else on the store directly (then flushed and committed). */
 async function withWriter<T>(root: string, town: string, fn: (w: StoreWriter) => Promise<T>): Promise<T> {
@@ -101,7 +85,7 @@ export function registerMailCommands(program: Command): void {
     .action((_o: unknown, c: Command) => {
       const o = c.optsWithGlobals<MailFlags & { all?: boolean }>();
       const { root, me } = context(o);
-      const list = withReader(root, (store) => inbox(store, me, { includeRead: o.all === true }));
+      const list = withTownReader(root, (store) => inbox(store, me, { includeRead: o.all === true }));
       emit(o, list, () =>
         list.length === 0 ? [`No ${o.all === true ? '' : 'unread '}mail for ${me}.`] : list.map(line),
       );
@@ -127,7 +111,7 @@ export function registerMailCommands(program: Command): void {
     .action(async (id: string, _o: unknown, c: Command) => {
       const o = c.optsWithGlobals<MailFlags & { message: string; subject?: string }>();
       const { root, town, me } = context(o);
-      const original = withReader(root, (store) => getMessage(store, id));
+      const original = withTownReader(root, (store) => getMessage(store, id));
       const to = original.sender;
       if (to === undefined || to === '')
         throw new ValidationError(`${original.id} has no sender to reply to: send a new message instead`, {
@@ -148,7 +132,7 @@ export function registerMailCommands(program: Command): void {
     .action((id: string, _o: unknown, c: Command) => {
       const o = c.optsWithGlobals<MailFlags>();
       const { root } = context(o);
-      const thread = withReader(root, (store) => mailThread(store, id));
+      const thread = withTownReader(root, (store) => mailThread(store, id));
       emit(o, thread, () => thread.map(line));
     });
 
@@ -159,7 +143,7 @@ export function registerMailCommands(program: Command): void {
     .action((_o: unknown, c: Command) => {
       const o = c.optsWithGlobals<MailFlags & { quiet?: boolean }>();
       const { root, me } = context(o);
-      const unread = withReader(root, (store) => inbox(store, me).length);
+      const unread = withTownReader(root, (store) => inbox(store, me).length);
       if (o.quiet !== true) emit(o, { address: me, unread }, () => [`${unread} unread for ${me}`]);
       process.exitCode = unread > 0 ? 0 : 1;
     });
