@@ -102,10 +102,20 @@ export function startTownHost(options: TownHostOptions): Promise<TownHost> {
       );
     return p;
   };
+  /** Runs a command once per message id: a replayed id gets the first reply and changes nothing. */
+  const once = (id: string, fn: () => unknown): unknown => {
+    const replay = store.handledReply(id);
+    if (replay !== null) return JSON.parse(replay) as unknown;
+    return store.transaction(() => {
+      const result = fn();
+      store.recordHandled(id, JSON.stringify(result));
+      return result;
+    });
+  };
   subs.push(
     bus.subscribe(cmd(town, 'sling'), (env) => {
       if (env.type !== 'sling') throw new PolecatError('bus.wrong_type', `expected sling, got ${env.type}`);
-      return rigs.dispatcher.sling(env.body);
+      return once(env.id, () => rigs.dispatcher.sling(env.body));
     }),
     bus.subscribe(cmd(town, 'polecat.done'), (env) => {
       if (env.type !== 'polecat.done')
@@ -115,25 +125,32 @@ export function startTownHost(options: TownHostOptions): Promise<TownHost> {
     bus.subscribe(cmd(town, 'agent.handoff'), (env) => {
       if (env.type !== 'agent.handoff')
         throw new PolecatError('bus.wrong_type', `expected agent.handoff, got ${env.type}`);
-      const p = polecatAt(env.body.agent);
-      if (p.state() !== 'working')
-        throw new PolecatError(
-          'handoff.not_working',
-          `${p.address} is ${p.state()}: only a working session hands off`,
-        );
-      const note = sendMail(store, {
-        from: p.address,
-        to: p.address,
-        subject: env.body.subject ?? `Handoff: ${p.context().bead ?? ''}`,
-        body: env.body.message ?? 'Continue the work on your hook where the last session left it.',
+      const body = env.body;
+      return once(env.id, () => {
+        const p = polecatAt(body.agent);
+        if (p.state() !== 'working')
+          throw new PolecatError(
+            'handoff.not_working',
+            `${p.address} is ${p.state()}: only a working session hands off`,
+          );
+        const note = sendMail(store, {
+          from: p.address,
+          to: p.address,
+          subject: body.subject ?? `Handoff: ${p.context().bead ?? ''}`,
+          body: body.message ?? 'Continue the work on your hook where the last session left it.',
+        });
+        p.handoff();
+        return { agent: p.address, mail: note.id };
       });
-      p.handoff();
-      return { agent: p.address, mail: note.id };
     }),
     bus.subscribe(cmd(town, 'polecat.add'), (env) => {
       if (env.type !== 'polecat.add')
         throw new PolecatError('bus.wrong_type', `expected polecat.add, got ${env.type}`);
-      return { rig: env.body.rig, polecats: rigs.addPolecats(env.body.rig, env.body.names, env.body.count) };
+      const body = env.body;
+      return once(env.id, () => ({
+        rig: body.rig,
+        polecats: rigs.addPolecats(body.rig, body.names, body.count),
+      }));
     }),
     bus.subscribe(cmd(town, 'rig.reload'), () => rigs.reload()),
   );

@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectToTown } from '../../../actors/daemon/daemon-control.js';
+import { readTownConfig } from '../../../actors/town/town-config.js';
+import { createEnvelope } from '../../../bus/envelope.js';
+import { cmd } from '../../../bus/subjects.js';
 import { startWorkTown } from '../../harness/work-town.js';
 import type { WorkTown } from '../../harness/work-town.js';
 
@@ -98,6 +102,30 @@ describe('sling to merge', () => {
     expect((await town.gt(['sling', id, 'app'])).code).toBe(0);
     await town.waitClosed([id], 60_000);
     expect(await town.mainLog()).toContain('after the nudge');
+  });
+
+  it('answers a sling replayed with the same message id with its first reply, and hooks once', async () => {
+    const id = await town.bead('Slung twice', [
+      { write: 'twice-slung.txt', content: 'z\n' },
+      { commit: 'slung twice' },
+      { done: true },
+    ]);
+    const bus = await connectToTown(readTownConfig(town.root), 'test-replay');
+    try {
+      const env = createEnvelope('sling', {
+        from: 'alpha/overseer',
+        to: 'alpha/deacon',
+        body: { actor: 'alpha/overseer', beads: [id], target: 'app', no_convoy: true },
+      });
+      const first = await bus.request(cmd('alpha', 'sling'), env);
+      const second = await bus.request(cmd('alpha', 'sling'), env);
+      expect(first.ok).toBe(true);
+      expect(second).toEqual(first);
+    } finally {
+      await bus.close(500);
+    }
+    await town.waitClosed([id]);
+    expect((await town.mainLog()).filter((s) => s === 'slung twice')).toHaveLength(1);
   });
 
   it('refuses bad slings and gt done outside a polecat, and changes nothing', async () => {
