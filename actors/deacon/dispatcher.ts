@@ -41,6 +41,9 @@ export interface DispatcherOptions {
   createPolecat: (rig: string, name: string) => PolecatActor;
 }
 
+/** Label of slung beads: the dispatcher asks `ready` for these only. */
+export const SLUNG_LABEL = 'gt:slung';
+
 const WORK_EXCLUDED = new Set([
   'message',
   'convoy',
@@ -124,7 +127,11 @@ export class Dispatcher {
     store.transaction(() => {
       for (const b of beads) {
         const sling: SlingFields = { target: body.target, agent: body.agent ?? null, convoy, at };
-        store.update(b.id, { metadata: { ...(b.metadata ?? {}), sling } }, body.actor);
+        store.update(
+          b.id,
+          { metadata: { ...(b.metadata ?? {}), sling }, add_labels: [SLUNG_LABEL] },
+          body.actor,
+        );
         if (target.kind === 'agent')
           store.update(b.id, { status: 'hooked', assignee: target.address }, body.actor);
       }
@@ -167,7 +174,9 @@ export class Dispatcher {
   /** Hooks ready slung beads to free polecats, rig by rig, in ready order (priority, then age). */
   dispatch(): void {
     const { store } = this.options;
-    const ready = store.ready({}).filter((b) => slingOf(b) !== null && !WORK_EXCLUDED.has(b.issue_type));
+    const ready = store
+      .ready({ labels: [SLUNG_LABEL], unassigned: true, limit: 100_000 })
+      .filter((b) => slingOf(b) !== null && !WORK_EXCLUDED.has(b.issue_type));
     for (const [name, rig] of this.options.rigs()) {
       for (const bead of ready) {
         const sling = slingOf(bead);
