@@ -50,6 +50,8 @@ export interface WorkTown {
   mergeRequests(): Promise<Array<Record<string, unknown>>>;
   /** Subjects of the commits on upstream main, newest first. */
   mainLog(): Promise<string[]>;
+  /** Records a process the test started (a daemon brought back with `gt up`), stopped by pid at the end. */
+  track(pid: number): void;
   stop(): Promise<void>;
 }
 
@@ -146,6 +148,7 @@ export async function startWorkTown(options: {
     async mainLog() {
       return (await execa('git', ['--git-dir', upstream, 'log', '--format=%s', 'main'])).stdout.split('\n');
     },
+    track: (pid) => fx.track(pid),
     async stop() {
       await gt(['down', '--grace', '3000']);
       await fx.cleanup();

@@ -3,6 +3,7 @@ import { connectToTown } from '../../../actors/daemon/daemon-control.js';
 import { readTownConfig } from '../../../actors/town/town-config.js';
 import { createEnvelope } from '../../../bus/envelope.js';
 import { cmd } from '../../../bus/subjects.js';
+import { alive, waitFor } from '../../harness/town.js';
 import { startWorkTown } from '../../harness/work-town.js';
 import type { WorkTown } from '../../harness/work-town.js';
 
@@ -126,6 +127,33 @@ describe('sling to merge', () => {
     }
     await town.waitClosed([id]);
     expect((await town.mainLog()).filter((s) => s === 'slung twice')).toHaveLength(1);
+  });
+
+  it('after kill -9 of the daemon mid-work and gt up, the polecat resumes and the bead merges once', async () => {
+    const id = await town.bead('Survive a crash', [
+      { write: 'crash.txt', content: 'before\n' },
+      { commit: 'survive a crash' },
+      { sleep_ms: 3_000 },
+      { done: true },
+    ]);
+    expect((await town.gt(['sling', id, 'app'])).code).toBe(0);
+    await waitFor(
+      'the bead to be in progress',
+      async () => (await town.show(id))['status'] === 'in_progress',
+    );
+    const before = await town.gt(['status', '--json']);
+    const pid = before.json<{ pid: number }>().pid;
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the daemon to die', () => !alive(pid));
+    const up = await town.gt(['up', '--json']);
+    expect(up.code, up.stderr).toBe(0);
+    town.track(up.json<{ pid: number }>().pid);
+    await town.waitClosed([id], 90_000);
+    const mrs = (await town.mergeRequests()).filter(
+      (m) => (m['metadata'] as { mr?: { source?: string } }).mr?.source === id,
+    );
+    expect(mrs).toHaveLength(1);
+    expect((await town.mainLog()).filter((s) => s === 'survive a crash')).toHaveLength(1);
   });
 
   it('refuses bad slings and gt done outside a polecat, and changes nothing', async () => {
