@@ -39,6 +39,8 @@ export interface DispatcherOptions {
   rigs: () => ReadonlyMap<string, DispatchRig>;
   /** Creates (and hosts) a new polecat identity in a rig. */
   createPolecat: (rig: string, name: string) => PolecatActor;
+  /** True when the rig has a crew member of that name (its workspace exists). */
+  hasCrew: (rig: string, name: string) => boolean;
 }
 
 /** Label of slung beads: the dispatcher asks `ready` for these only. */
@@ -237,8 +239,14 @@ export class Dispatcher {
     if (parts.length === 1) return { kind: 'rig', rig };
     if (parts.length === 2 && parts[1] !== 'crew' && parts[1] !== 'polecats') return { kind: 'rig', rig };
     if (parts.length === 3 && parts[1] === 'polecats') return { kind: 'rig', rig };
-    if (parts.length === 3 && parts[1] === 'crew')
-      return { kind: 'agent', address: `${town}/${rig}/crew/${parts[2] ?? ''}` };
+    if (parts.length === 3 && parts[1] === 'crew') {
+      if (!this.options.hasCrew(rig, name))
+        throw new PolecatError(
+          'sling.unknown_crew',
+          `rig ${rig} has no crew member ${name}: add one with gt crew add ${name} --rig ${rig}`,
+        );
+      return { kind: 'agent', address: `${town}/${rig}/crew/${name}` };
+    }
     throw new PolecatError(
       'sling.bad_target',
       `"${text}" is not a target: use <rig>, <rig>/<polecat>, <rig>/crew/<name> or mayor`,

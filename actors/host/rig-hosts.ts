@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { BeadStore } from '../../beads/store.types.js';
 import type { BusConnection } from '../../bus/connection.js';
 import { Runtimes } from '../agent/launch-session.js';
@@ -48,6 +50,7 @@ export class RigHosts {
       log: options.log.child({ actor: `${options.town}/deacon`, component: 'dispatch' }),
       rigs: () => this.rigs,
       createPolecat: (rig, name) => this.addPolecat(rig, name),
+      hasCrew: (rig, name) => fs.existsSync(path.join(rigPaths(options.paths.root, rig).crew, name)),
     });
     this.reload();
   }

@@ -169,6 +169,9 @@ describe('sling to merge', () => {
     const badRig = await town.gt(['sling', open, 'nowhere']);
     expect(badRig.code).toBe(1);
     expect(badRig.stderr).toMatch(/no rig nowhere/);
+    const noCrew = await town.gt(['sling', open, 'app/crew/nobody']);
+    expect(noCrew.code).toBe(1);
+    expect(noCrew.stderr).toMatch(/no crew member nobody/);
     const after = await town.show(open);
     expect(after['status']).toBe('open');
     expect((after['metadata'] as { sling?: unknown } | undefined)?.sling).toBeUndefined();
