@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from '../logger.js';
 import { resolveAgent } from '../runtime/agent-config.js';
 import { buildLaunch } from '../runtime/presets.js';
@@ -12,6 +11,7 @@ import { TmuxRuntime } from '../runtime/tmux.js';
 import { waitReady } from '../runtime/wait-ready.js';
 import { readTownConfig } from '../town/town-config.js';
 import type { TownConfig, TownPaths } from '../town/town-config.js';
+import { packageBin } from '../session/package-bin.js';
 import { sessionLogPath } from './session-paths.js';
 
 /** What a session of an agent is started with. */
@@ -43,19 +43,6 @@ export interface AgentSession {
   preset: AgentPreset;
 }
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** The package's bin/ (dist/actors/agent → ../../../bin). */
-function binDir(): string {
-  let dir = here;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'bin');
-    const parent = path.dirname(dir);
-    if (parent === dir) return path.resolve(here, '..', '..', '..', 'bin');
-    dir = parent;
-  }
-}
-
 /** The runtime adapters of a town, one each (tmux keeps one socket per town). */
 export class Runtimes {
   private tmux: TmuxRuntime | undefined;
@@ -77,7 +64,7 @@ export class Runtimes {
 export function agentEnv(
   options: Pick<AgentSessionOptions, 'paths' | 'address' | 'role' | 'rig'>,
 ): Record<string, string> {
-  const bin = binDir();
+  const bin = path.dirname(packageBin('gt.js'));
   return {
     GT_TOWN: options.paths.root,
     GT_ROLE: options.role,

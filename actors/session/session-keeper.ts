@@ -19,7 +19,7 @@ import { TmuxRuntime } from '../runtime/tmux.js';
 import { waitReady } from '../runtime/wait-ready.js';
 import { readTownConfig } from '../town/town-config.js';
 import type { TownConfig, TownPaths } from '../town/town-config.js';
-import { packageBin } from './package-bin.js';
+import { agentEnv } from '../agent/launch-session.js';
 import { backoffMs, DEFAULT_BACKOFF } from './restart-backoff.js';
 import type { BackoffOptions } from './restart-backoff.js';
 import { sessionAgent, sessionCwd, sessionName, sessionStateKey } from './session-agents.js';
@@ -192,16 +192,12 @@ export function startSessionKeepers(options: SessionKeeperOptions): SessionKeepe
         topic: restart ? 'restart' : 'start',
         at,
       },
-      env: {
-        GT_TOWN: paths.root,
-        GT_ROLE: agent.role,
-        ...(agent.role === 'crew' ? { GT_RIG: agent.rig } : {}),
-        GT_AGENT_ADDRESS: agent.address,
-        BD_ACTOR: agent.address,
-        GT_BIN: packageBin('gt.js'),
-        BD_BIN: packageBin('bd.js'),
-        BEADS_DIR: paths.beadsDir,
-      },
+      env: agentEnv({
+        paths,
+        address: agent.address,
+        role: agent.role,
+        rig: agent.role === 'crew' ? agent.rig : null,
+      }),
     });
     const old = context(k).handle;
     if (old !== null && old.kind === runtime.kind) await runtime.stop(old, 1_000).catch(() => undefined);

@@ -1,3 +1,7 @@
+import { createEnvelope } from '../../bus/envelope.js';
+import type { MessageBody, MessageType } from '../../bus/messages.js';
+import { unwrapReply } from '../../bus/reply.js';
+import { cmd } from '../../bus/subjects.js';
 import { TownNotRunningError } from '../../bus/errors.js';
 import type { BusConnection } from '../../bus/connection.js';
 import { connectToTown, daemonPid } from '../../actors/daemon/daemon-control.js';
@@ -19,4 +23,29 @@ export async function connectTown(root: string): Promise<TownConnection> {
   const config = readTownConfig(root);
   if (config.nats.mode === 'managed' && daemonPid(root) === null) throw new TownNotRunningError(config.name);
   return { config, bus: await connectToTown(config, 'gt-cli') };
+}
+
+/**
+ * Sends one command to the running town at `root` and returns its result (an error reply is thrown
+ * with its code). `from` defaults to `<town>/overseer`.
+ */
+export async function townRequest<T extends MessageType, R = unknown>(
+  root: string,
+  type: T,
+  body: MessageBody<T>,
+  options: { from?: string | null; timeoutMs?: number } = {},
+): Promise<R> {
+  const { config, bus } = await connectTown(root);
+  try {
+    const envelope = createEnvelope(type, {
+      from: options.from ?? `${config.name}/overseer`,
+      to: `${config.name}/deacon`,
+      body,
+    });
+    return unwrapReply(
+      await bus.request<R>(cmd(config.name, type), envelope, { timeoutMs: options.timeoutMs ?? 15_000 }),
+    );
+  } finally {
+    await bus.close(1_000);
+  }
 }

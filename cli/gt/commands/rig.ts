@@ -6,25 +6,11 @@ import { readTownConfig, requireTownRoot, townPaths } from '../../../actors/town
 import { printJson, printLines, UsageError } from '../../bd/output.js';
 import type { GtGlobalOptions } from '../program.js';
 import { daemonPid } from '../../../actors/daemon/daemon-control.js';
-import { createEnvelope } from '../../../bus/envelope.js';
-import { unwrapReply } from '../../../bus/reply.js';
-import { cmd as command } from '../../../bus/subjects.js';
-import { connectTown } from '../connect.js';
+import { townRequest } from '../connect.js';
 
 /** A running town starts (or stops) the actors of the rigs that changed. */
 async function reloadRunningTown(root: string): Promise<void> {
-  if (daemonPid(root) === null) return;
-  const { config, bus } = await connectTown(root);
-  try {
-    const env = createEnvelope('rig.reload', {
-      from: `${config.name}/overseer`,
-      to: `${config.name}/deacon`,
-      body: {},
-    });
-    unwrapReply(await bus.request(command(config.name, 'rig.reload'), env, { timeoutMs: 10_000 }));
-  } finally {
-    await bus.close(1_000);
-  }
+  if (daemonPid(root) !== null) await townRequest(root, 'rig.reload', {}, { timeoutMs: 10_000 });
 }
 
 interface AddFlags extends GtGlobalOptions {

@@ -1,37 +1,26 @@
 import type { Command } from 'commander';
 import { requireTownRoot } from '../../../actors/town/town-config.js';
-import { createEnvelope } from '../../../bus/envelope.js';
 import type { MessageBody, MessageType } from '../../../bus/messages.js';
-import { unwrapReply } from '../../../bus/reply.js';
-import { cmd } from '../../../bus/subjects.js';
 import { printJson, printLines, UsageError } from '../../bd/output.js';
-import { connectTown } from '../connect.js';
+import { townRequest } from '../connect.js';
 import type { GtGlobalOptions } from '../program.js';
 
 function globals<T>(c: Command): T & GtGlobalOptions {
   return c.optsWithGlobals<T & GtGlobalOptions>();
 }
 
-/** Sends one command to the running town and returns its result (errors are thrown with their code). */
-async function request<T extends MessageType, R>(
+/** Sends one command to the town of the current directory (or `--town`). */
+function request<T extends MessageType, R>(
   o: GtGlobalOptions,
   type: T,
   body: MessageBody<T>,
   from: string | null,
-  timeoutMs = 15_000,
+  timeoutMs?: number,
 ): Promise<R> {
-  const root = requireTownRoot(process.cwd(), o.town);
-  const { config, bus } = await connectTown(root);
-  try {
-    const envelope = createEnvelope(type, {
-      from: from ?? `${config.name}/overseer`,
-      to: `${config.name}/deacon`,
-      body,
-    });
-    return unwrapReply(await bus.request<R>(cmd(config.name, type), envelope, { timeoutMs }));
-  } finally {
-    await bus.close(1_000);
-  }
+  return townRequest<T, R>(requireTownRoot(process.cwd(), o.town), type, body, {
+    from,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
 }
 
 /** This agent's address from the session's environment, or null outside an agent session. */
