@@ -41,6 +41,15 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
+/** All cores' busy and total time (ms) so far, from /proc/stat. */
+function machineCpu(): { busy: number; total: number } {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return { busy: ((total - idle) * 1000) / 100, total: (total * 1000) / 100 };
+}
+
 const GIT_ENV = {
   GIT_AUTHOR_NAME: 'bench',
   GIT_AUTHOR_EMAIL: 'bench@example.com',
@@ -57,6 +66,8 @@ interface Timeline {
   /** `gt done` reached the daemon (the polecat went `submitting`), per attempt. */
   submitted: number[];
   agentMs: number;
+  /** Its first session's process start. */
+  firstStart?: number;
   merged?: number;
 }
 
@@ -170,6 +181,7 @@ export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void
     await bus.flush();
 
     const cpu0 = cpuMs(started.pid);
+    const machine0 = machineCpu();
     let peakRss = rssMb(started.pid);
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(started.pid))), 250);
     const t0 = Date.now();
@@ -190,6 +202,7 @@ export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void
     const wallMs = Date.now() - t0;
     clearInterval(sampler);
     const cpu = cpuMs(started.pid) - cpu0;
+    const machine1 = machineCpu();
     await sub.unsubscribe();
 
     const gateMs = fs
@@ -204,11 +217,15 @@ export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void
       const starts = sessionStarts(root, t.agent);
       for (const done of t.submitted) {
         const start = starts.filter((s) => s <= done).pop();
-        if (start !== undefined) t.agentMs += done - start;
+        if (start === undefined) continue;
+        t.agentMs += done - start;
+        t.firstStart ??= start;
       }
     }
     const overheads: number[] = [];
     const hookedOverheads: number[] = [];
+    const spawns: number[] = [];
+    const mergeWaits: number[] = [];
     const waits: number[] = [];
     const agents: number[] = [];
     const totals: number[] = [];
@@ -221,7 +238,10 @@ export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void
       if (t.hooked !== undefined) {
         waits.push(t.hooked - t.slung);
         hookedOverheads.push(t.merged - t.hooked - t.agentMs - meanGate);
+        if (t.firstStart !== undefined) spawns.push(t.firstStart - t.hooked);
       }
+      const lastSubmit = t.submitted[t.submitted.length - 1];
+      if (lastSubmit !== undefined) mergeWaits.push(t.merged - lastSubmit);
     }
     const p = (xs: number[], q: number) => percentile(xs, q);
     log('');
@@ -244,6 +264,14 @@ export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void
             '-',
             '-',
           ],
+          ['  of which hooked to session start', formatMs(p(spawns, 50)), formatMs(p(spawns, 99)), '-', '-'],
+          [
+            '  of which last gt done to merged',
+            formatMs(p(mergeWaits, 50)),
+            formatMs(p(mergeWaits, 99)),
+            '-',
+            '-',
+          ],
           ['sling to merged per bead', formatMs(p(totals, 50)), formatMs(p(totals, 99)), '-', '-'],
           ['agent time per bead', formatMs(p(agents, 50)), formatMs(p(agents, 99)), '-', '-'],
           ['gate time per merge', formatMs(p(gateMs, 50)), formatMs(p(gateMs, 99)), '-', '-'],
@@ -254,6 +282,11 @@ export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void
     log(
       `all ${count} merged in ${(wallMs / 1000).toFixed(1)} s; daemon CPU ${(cpu / 1000).toFixed(1)} s ` +
         `(${((100 * cpu) / wallMs).toFixed(0)} % of one core), peak RSS ${peakRss.toFixed(0)} MB`,
+    );
+    const busy = machine1.busy - machine0.busy;
+    log(
+      `machine: ${(busy / 1000).toFixed(1)} CPU-s busy of ${((machine1.total - machine0.total) / 1000).toFixed(1)} ` +
+        `(${os.cpus().length} cores), ${(busy / count / 1000).toFixed(2)} CPU-s per bead (agents, CLIs, git, daemon, NATS)`,
     );
   } finally {
     await bus?.close(1_000);

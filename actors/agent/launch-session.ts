@@ -14,6 +14,9 @@ import type { TownConfig, TownPaths } from '../town/town-config.js';
 import { packageBin } from '../session/package-bin.js';
 import { sessionLogPath } from './session-paths.js';
 
+/** Niceness of polecat sessions when town.json's `polecat_nice` does not say. */
+export const DEFAULT_POLECAT_NICE = 19;
+
 /** What a session of an agent is started with. */
 export interface AgentSessionOptions {
   town: string;
@@ -127,6 +130,7 @@ export async function startAgentSession(options: AgentSessionOptions): Promise<A
     unset: launch.unset,
     logFile,
     ready: launch.ready,
+    ...(options.role === 'polecat' ? { nice: config.polecat_nice ?? DEFAULT_POLECAT_NICE } : {}),
   });
   try {
     await waitReady(runtime, handle, launch.ready, {

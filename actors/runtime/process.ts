@@ -221,6 +221,35 @@ export interface DetachedSpec {
   unset?: readonly string[];
   /** stdout and stderr are appended here (the file descriptor is handed to the child). */
   logFile: string;
+  /** Niceness (1 to 19) the process starts with, through `nice -n` (which execs it: same pid). */
+  nice?: number;
+}
+
+/**
+ * Gives the session led by `pid` the niceness `nice` as a whole. Linux schedules each session as one
+ * autogroup (when `kernel.sched_autogroup_enabled`), so a process's own niceness only ranks it inside
+ * its session: thirty detached agents would still get thirty shares against the daemon's one. Writing
+ * the autogroup's niceness makes the whole session (the agent and all it runs) yield. Best effort: a
+ * kernel without autogroups has no such file, and `nice -n` alone is then enough. True when it was set.
+ */
+export function setSessionNice(pid: number, nice: number | undefined): boolean {
+  if (nice === undefined || nice === 0) return false;
+  try {
+    fs.writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The command and arguments that run `command` at `nice` (unchanged for 0 or none). */
+export function niced(
+  command: string,
+  args: readonly string[],
+  nice: number | undefined,
+): { command: string; args: string[] } {
+  if (nice === undefined || nice === 0) return { command, args: [...args] };
+  return { command: 'nice', args: ['-n', String(nice), command, ...args] };
 }
 
 /**
@@ -232,7 +261,8 @@ export function spawnDetached(spec: DetachedSpec): number {
   // execa's types list file descriptors 3 to 9 only; any open descriptor works.
   const out = fs.openSync(spec.logFile, 'a') as 3;
   try {
-    const child = execa(spec.command, spec.args, {
+    const run = niced(spec.command, spec.args, spec.nice);
+    const child = execa(run.command, run.args, {
       cwd: spec.cwd,
       env: childEnvironment(spec.env, spec.unset ?? []),
       extendEnv: false,
@@ -247,6 +277,7 @@ export function spawnDetached(spec: DetachedSpec): number {
         details: { command: spec.command, cwd: spec.cwd },
       });
     }
+    setSessionNice(child.pid, spec.nice);
     return child.pid;
   } finally {
     fs.closeSync(out);

@@ -21,6 +21,11 @@ export interface SessionSpec {
   /** The session log; output is appended to it. */
   logFile: string;
   ready: ReadySpec;
+  /**
+   * Scheduling niceness of the agent and everything it starts (0 to 19; default 0): worker sessions
+   * run below the daemon, so a saturated machine still merges, supervises and answers the CLI.
+   */
+  nice?: number;
 }
 
 /** The adapters. */

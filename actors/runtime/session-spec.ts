@@ -27,6 +27,12 @@ export function checkSpec(spec: SessionSpec): void {
           details: { name: spec.name, key },
         },
       );
+  if (spec.nice !== undefined && !(Number.isInteger(spec.nice) && spec.nice >= 0 && spec.nice <= 19))
+    throw new RuntimeError(
+      'runtime.invalid_spec',
+      `niceness ${String(spec.nice)} is not usable: use a whole number from 0 to 19`,
+      { details: { name: spec.name, nice: spec.nice } },
+    );
   if (!path.isAbsolute(spec.logFile))
     throw new RuntimeError(
       'runtime.invalid_spec',

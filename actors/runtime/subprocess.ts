@@ -41,6 +41,7 @@ export class SubprocessRuntime implements AgentRuntime {
         env: { ...spec.env, [NUDGE_FILE_ENV]: nudgeFile, [SESSION_ENV]: spec.name },
         logFile: spec.logFile,
         unset: spec.unset ?? [],
+        ...(spec.nice === undefined ? {} : { nice: spec.nice }),
       });
       return {
         kind: this.kind,

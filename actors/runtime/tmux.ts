@@ -10,7 +10,7 @@ import {
   type SessionHandle,
   type SessionSpec,
 } from './provider.js';
-import { delay, environHas, pidAlive, terminateSession } from './process.js';
+import { delay, environHas, niced, pidAlive, setSessionNice, terminateSession } from './process.js';
 import { RuntimeError } from './runtime-errors.js';
 import { fileMtime, lastLines, promptShows, stripAnsi, tailLines } from './session-log.js';
 import { checkKind, checkSpec, notRunning } from './session-spec.js';
@@ -123,6 +123,7 @@ export class TmuxRuntime implements AgentRuntime {
         { details: { name: spec.name, socket: this.socket } },
       );
     }
+    setSessionNice(pid, spec.nice);
     return {
       kind: 'tmux',
       name: spec.name,
@@ -278,7 +279,8 @@ function socketOf(handle: SessionHandle, fallback: string): string {
 
 function launchLine(spec: SessionSpec): string {
   const unset = (spec.unset ?? []).filter((k) => !(k in spec.env));
-  const exec = `exec ${shellCommand(spec.command, spec.args)}`;
+  const run = niced(spec.command, spec.args, spec.nice);
+  const exec = `exec ${shellCommand(run.command, run.args)}`;
   return unset.length === 0 ? exec : `unset ${unset.join(' ')}; ${exec}`;
 }
 

@@ -60,6 +60,12 @@ export const townConfigSchema = z.strictObject({
       gupp_idle_ms: z.number().int().positive().optional(),
     })
     .optional(),
+  /**
+   * Niceness of polecat sessions and everything they run (0 to 19, default 10): the workers yield the
+   * CPU to the daemon, the refinery and NATS, so a machine saturated by agents still merges and
+   * supervises on time. Mayor and crew sessions, which people drive, run at the daemon's niceness.
+   */
+  polecat_nice: z.number().int().min(0).max(19).optional(),
   /** The agent preset sessions use unless a rig or `--agent` says otherwise (default `claude`). */
   default_agent: z.string().regex(AGENT_NAME_RE, 'an agent name').optional(),
   /** Custom agents, and overrides of built-in presets by name (`gt config agent set`). */

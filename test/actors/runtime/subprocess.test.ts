@@ -42,6 +42,22 @@ if (process.env.READY_FILE) fs.writeFileSync(process.env.READY_FILE, 'ok');
 console.log('agent> ');
 `;
 
+/** A process's niceness (field 19 of /proc/<pid>/stat). */
+function niceOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
+/** The niceness of a process's autogroup, or null when the kernel has no autogroups. */
+function autogroupNice(pid: number): number | null {
+  try {
+    const m = / nice (-?\d+)/.exec(fs.readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
+    return m === null ? null : Number(m[1]);
+  } catch {
+    return null;
+  }
+}
+
 process.env['GT_TEST_UNSET'] = 'leaked';
 const runtime = new SubprocessRuntime();
 const pids = new Set<number>();
@@ -190,6 +206,32 @@ describe('SubprocessRuntime', () => {
     expect(await runtime.isAlive(stranger)).toBe(false);
     await runtime.stop(stranger, 100);
     expect(pidAlive(process.pid)).toBe(true);
+  });
+
+  it('nice: the agent, its session and what it starts run at that niceness; the daemon keeps its own', async () => {
+    const before = niceOf(process.pid);
+    const s = spec('niced', { nice: 13 });
+    const h = await runtime.start(s);
+    pids.add(h.pid!);
+    await waitReady(runtime, h, s.ready, { timeoutMs: 10_000 });
+    const expected = Math.min(19, niceOf(process.pid) + 13);
+    expect(niceOf(h.pid!)).toBe(expected);
+    if (autogroupNice(process.pid) !== null) expect(autogroupNice(h.pid!)).toBe(13);
+    await runtime.send(h, 'spawn');
+    const line = await waitFor(
+      'a child',
+      async () => /child (\d+)/.exec(await runtime.capture(h)) ?? undefined,
+    );
+    expect(niceOf(Number(line[1]))).toBe(expected);
+    expect(niceOf(process.pid)).toBe(before);
+    if (autogroupNice(process.pid) !== null) expect(autogroupNice(process.pid)).not.toBe(13);
+    await runtime.stop(h, 1_000);
+    await expect(runtime.start(spec('badnice', { nice: 20 }))).rejects.toMatchObject({
+      code: 'runtime.invalid_spec',
+    });
+    await expect(runtime.start(spec('badnice', { nice: -1 }))).rejects.toMatchObject({
+      code: 'runtime.invalid_spec',
+    });
   });
 
   it('a command that cannot run is runtime.start_failed', async () => {

@@ -53,6 +53,22 @@ async function started(name: string, extra: Partial<SessionSpec> = {}): Promise<
   return handle;
 }
 
+/** A process's niceness (field 19 of /proc/<pid>/stat). */
+function niceOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
+/** The niceness of a process's autogroup, or null when the kernel has no autogroups. */
+function autogroupNice(pid: number): number | null {
+  try {
+    const m = / nice (-?\d+)/.exec(fs.readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
+    return m === null ? null : Number(m[1]);
+  } catch {
+    return null;
+  }
+}
+
 function socketFile(name: string): string {
   const uid = os.userInfo().uid;
   return path.join(process.env['TMUX_TMPDIR'] ?? '/tmp', `tmux-${uid}`, name);
@@ -105,6 +121,14 @@ describe('TmuxRuntime', () => {
     expect(await runtime.isReady(h, { kind: 'file', path: flag })).toBe(false);
     fs.writeFileSync(flag, '');
     expect(await runtime.isReady(h, { kind: 'file', path: flag })).toBe(true);
+  });
+
+  it('nice: the pane program and its tmux session (autogroup) run at that niceness', async () => {
+    const h = await started('niced', { nice: 11 });
+    const server = Number((await execa('tmux', ['-L', socket, 'display-message', '-p', '#{pid}'])).stdout);
+    expect(niceOf(h.pid!)).toBe(Math.min(19, niceOf(server) + 11));
+    if (autogroupNice(process.pid) !== null) expect(autogroupNice(h.pid!)).toBe(11);
+    await runtime.stop(h, 500);
   });
 
   it('without unset the agent inherits the environment', async () => {
