@@ -183,11 +183,16 @@ export async function mergeBatch(input: BatchInput): Promise<BatchOutcome[]> {
           `git push ${landing}:${target} failed: ${said.trim()}`,
         );
       const landed = await remoteHead(target, at);
+      // What was pushed is what the remote has: record it without another fetch; else look again.
+      if (landed === landing) {
+        await gitRetry(['update-ref', remoteRef(target), landing], at);
+        return true;
+      }
       await gitRetry(['fetch', '--quiet', '--prune', 'origin'], at);
       const onTop =
         landed !== null &&
         (await gitOk(['merge-base', '--is-ancestor', landing, remoteRef(target)], at)).code === 0;
-      if (landed !== landing && !onTop)
+      if (!onTop)
         throw new MergeEngineError(
           'refinery.push_not_landed',
           `pushed ${landing} to ${target} but origin's ${target} is at ${landed ?? 'nothing'}: check the upstream and merge again`,
