@@ -243,6 +243,13 @@ export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void
       const lastSubmit = t.submitted[t.submitted.length - 1];
       if (lastSubmit !== undefined) mergeWaits.push(t.merged - lastSubmit);
     }
+    if (process.env['GT_BENCH_DETAIL'] === '1')
+      for (const t of [...timelines.values()].sort((a, b) => (a.merged ?? 0) - (b.merged ?? 0)))
+        log(
+          `bead: hooked +${(t.hooked ?? 0) - t0} start +${(t.firstStart ?? 0) - t0} done ${t.submitted
+            .map((x) => `+${x - t0}`)
+            .join(',')} merged +${(t.merged ?? 0) - t0} agent ${t.agentMs}`,
+        );
     const p = (xs: number[], q: number) => percentile(xs, q);
     log('');
     log(

@@ -8,6 +8,7 @@ import type { DispatchRig } from '../deacon/dispatcher.js';
 import { nextPolecatName } from '../deacon/name-pool.js';
 import type { Logger } from '../logger.js';
 import { PolecatError } from '../polecat/polecat-errors.js';
+import { provisionSandbox } from '../polecat/sandbox.js';
 import { startPolecatActor } from '../polecat/polecat-actor.js';
 import type { PolecatActor } from '../polecat/polecat-actor.js';
 import { startRefineryActor } from '../refinery/refinery-actor.js';
@@ -105,6 +106,20 @@ export class RigHosts {
       out.push(n);
     }
     return out;
+  }
+
+  /**
+   * Creates the sandboxes of these polecats of `rig` that have none yet, one after the other (each
+   * takes the bare clone's locks). A polecat whose sandbox cannot be made gets it at its first bead.
+   */
+  async provisionSandboxes(rig: string, names: readonly string[]): Promise<void> {
+    const host = this.rigs.get(rig);
+    if (host === undefined) return;
+    const paths = rigPaths(this.options.paths.root, rig);
+    for (const name of names)
+      await provisionSandbox(paths, { name, target: host.config.default_branch }).catch((err: unknown) =>
+        this.options.log.warn({ err, rig, polecat: name }, 'sandbox not provisioned: made at its first bead'),
+      );
   }
 
   /** Every hosted actor of the rigs, for status and heartbeats. */

@@ -147,10 +147,11 @@ export function startTownHost(options: TownHostOptions): Promise<TownHost> {
       if (env.type !== 'polecat.add')
         throw new PolecatError('bus.wrong_type', `expected polecat.add, got ${env.type}`);
       const body = env.body;
-      return once(env.id, () => ({
+      const added = once(env.id, () => ({
         rig: body.rig,
         polecats: rigs.addPolecats(body.rig, body.names, body.count),
-      }));
+      })) as { rig: string; polecats: string[] };
+      return rigs.provisionSandboxes(added.rig, added.polecats).then(() => added);
     }),
     bus.subscribe(cmd(town, 'rig.reload'), () => rigs.reload()),
   );

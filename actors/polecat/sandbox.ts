@@ -22,6 +22,28 @@ export async function dirtyFiles(dir: string): Promise<string[]> {
   return out === '' ? [] : out.split('\n');
 }
 
+const provisioning = new Map<string, Promise<void>>();
+
+/**
+ * Creates polecat `name`'s worktree ahead of its first bead, detached at `origin/<target>`, so a sling
+ * only switches branches (what a reused sandbox does). An existing worktree, or a directory that is
+ * not one, is left alone: prepareSandbox deals with it. A prepareSandbox of the same polecat waits for it.
+ */
+export function provisionSandbox(rig: RigPaths, options: { name: string; target: string }): Promise<void> {
+  const dir = sandboxDir(rig, options.name);
+  const pending = provisioning.get(dir);
+  if (pending !== undefined) return pending;
+  const p = (async () => {
+    if (fs.existsSync(dir)) return;
+    await fetchRig(rig.dir, () => git(['fetch', '--prune', 'origin'], { cwd: rig.mirror }));
+    if (fs.existsSync(dir)) return;
+    await gitRetry(['worktree', 'prune'], { cwd: rig.mirror });
+    await gitRetry(['worktree', 'add', '--detach', dir, `origin/${options.target}`], { cwd: rig.mirror });
+  })().finally(() => provisioning.delete(dir));
+  provisioning.set(dir, p);
+  return p;
+}
+
 /**
  * Puts the polecat's worktree on `branch`. A branch that already exists (the same bead back for a fix
  * or a conflict) is kept as it is, commits and all. A new bead's branch starts from
@@ -33,6 +55,7 @@ export async function prepareSandbox(
   options: { name: string; branch: string; target: string },
 ): Promise<Sandbox> {
   const dir = sandboxDir(rig, options.name);
+  await provisioning.get(dir)?.catch(() => undefined);
   await fetchRig(rig.dir, () => git(['fetch', '--prune', 'origin'], { cwd: rig.mirror }));
   return (async () => {
     const start = `origin/${options.target}`;

@@ -61,7 +61,7 @@ export const townConfigSchema = z.strictObject({
     })
     .optional(),
   /**
-   * Niceness of polecat sessions and everything they run (0 to 19, default 10): the workers yield the
+   * Niceness of polecat sessions and everything they run (0 to 19, default 19): the workers yield the
    * CPU to the daemon, the refinery and NATS, so a machine saturated by agents still merges and
    * supervises on time. Mayor and crew sessions, which people drive, run at the daemon's niceness.
    */

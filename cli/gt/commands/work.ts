@@ -135,7 +135,7 @@ export function registerWorkCommands(program: Command): void {
     .description("a rig's polecats: persistent identities with reusable sandboxes");
   polecat
     .command('add')
-    .description("add idle polecats to a rig's pool")
+    .description("add idle polecats to a rig's pool, each with its sandbox ready")
     .argument('<rig>', 'the rig')
     .argument('[names...]', 'names (default: the next free names of the pool)')
     .option('-n, --count <n>', 'how many pool names to add', '1')
@@ -149,6 +149,8 @@ export function registerWorkCommands(program: Command): void {
         'polecat.add',
         names.length > 0 ? { rig, names } : { rig, count },
         null,
+        // The reply comes once each new polecat's sandbox (a git worktree) exists.
+        30_000 + 1_000 * (names.length > 0 ? names.length : count),
       );
       if (o.json === true) printJson(reply);
       else printLines([`Rig ${reply.rig}: ${reply.polecats.join(', ')}`]);

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectToTown } from '../../../actors/daemon/daemon-control.js';
 import { readTownConfig } from '../../../actors/town/town-config.js';
@@ -6,6 +9,12 @@ import { cmd } from '../../../bus/subjects.js';
 import { alive, waitFor } from '../../harness/town.js';
 import { startWorkTown } from '../../harness/work-town.js';
 import type { WorkTown } from '../../harness/work-town.js';
+
+/** A process's niceness (field 19 of /proc/<pid>/stat). */
+function niceOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
 
 const FILES = { 'README.md': 'sample\n', 'test.sh': '#!/bin/sh\ntest ! -f broken\n' };
 
@@ -33,6 +42,26 @@ describe('sling to merge', () => {
     expect(bead['close_reason']).toMatch(/^Merged in app-/);
     expect(await town.mainLog()).toContain('add hello');
     expect((await town.show(reply.convoy))['status']).toBe('closed');
+  });
+
+  it('gt polecat add makes the sandbox up front; its sessions run at polecat_nice (default 19)', async () => {
+    const add = await town.gt(['polecat', 'add', 'app', 'rictus', '--json']);
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.json<{ polecats: string[] }>().polecats).toEqual(['rictus']);
+    const sandbox = path.join(town.root, 'rigs', 'app', 'polecats', 'rictus');
+    const head = await execa('git', ['rev-parse', 'HEAD'], { cwd: sandbox });
+    const main = await execa('git', ['--git-dir', town.upstream, 'rev-parse', 'main']);
+    expect(head.stdout).toBe(main.stdout);
+    expect((await execa('git', ['status', '--porcelain'], { cwd: sandbox })).stdout).toBe('');
+    const id = await town.bead('Record niceness', [
+      { run: "cut -d' ' -f19 /proc/$$/stat > nice.txt" },
+      { commit: 'record niceness' },
+      { done: true },
+    ]);
+    expect((await town.gt(['sling', id, 'app/rictus'])).code).toBe(0);
+    await town.waitClosed([id]);
+    const shown = await execa('git', ['--git-dir', town.upstream, 'show', 'main:nice.txt']);
+    expect(Number(shown.stdout.trim())).toBe(Math.min(19, niceOf(process.pid) + 19));
   });
 
   it('gt done twice, and gt done killed halfway then run again, each give one merge request', async () => {

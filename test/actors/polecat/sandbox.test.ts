@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareSandbox, provisionSandbox, sandboxDir } from '../../../actors/polecat/sandbox.js';
+import { addRig } from '../../../actors/rig/rig-add.js';
+import { rigPaths } from '../../../actors/rig/rig-config.js';
+import type { RigPaths } from '../../../actors/rig/rig-config.js';
+import { installTown } from '../../../actors/town/install.js';
+import { townFixtures } from '../../harness/town.js';
+import { createUpstream } from '../../harness/work-town.js';
+
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: 'gt test',
+  GIT_AUTHOR_EMAIL: 'gt-test@example.com',
+  GIT_COMMITTER_NAME: 'gt test',
+  GIT_COMMITTER_EMAIL: 'gt-test@example.com',
+};
+
+const fx = townFixtures();
+let rig: RigPaths;
+let upstream: string;
+
+const git = async (cwd: string, ...args: string[]) =>
+  (await execa('git', args, { cwd, env: { ...process.env, ...GIT_ENV } })).stdout.trim();
+
+beforeAll(async () => {
+  const dir = fx.dir();
+  upstream = await createUpstream(dir, { 'README.md': 'sandbox\n' });
+  const root = path.join(dir, 'alpha');
+  await installTown(root, { name: 'alpha' });
+  await addRig(root, { name: 'app', url: upstream, gates: [] });
+  rig = rigPaths(root, 'app');
+});
+
+afterAll(() => fx.cleanup());
+
+describe('polecat sandboxes', () => {
+  it('provisionSandbox makes a clean worktree detached at origin/main, once, however often it is asked', async () => {
+    await Promise.all([
+      provisionSandbox(rig, { name: 'nux', target: 'main' }),
+      provisionSandbox(rig, { name: 'nux', target: 'main' }),
+    ]);
+    await provisionSandbox(rig, { name: 'nux', target: 'main' });
+    const dir = sandboxDir(rig, 'nux');
+    expect(await git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('HEAD');
+    expect(await git(dir, 'rev-parse', 'HEAD')).toBe(await git(upstream, 'rev-parse', 'main'));
+    expect(await git(dir, 'status', '--porcelain')).toBe('');
+    const worktrees = (await git(rig.mirror, 'worktree', 'list', '--porcelain'))
+      .split('\n')
+      .filter((l) => l === `worktree ${dir}`);
+    expect(worktrees).toHaveLength(1);
+  });
+
+  it('a sling while the sandbox is still being made waits for it and gets its branch', async () => {
+    const provision = provisionSandbox(rig, { name: 'slit', target: 'main' });
+    const sandbox = await prepareSandbox(rig, { name: 'slit', branch: 'polecat/slit/app-1', target: 'main' });
+    await provision;
+    expect(sandbox).toEqual({ dir: sandboxDir(rig, 'slit'), branch: 'polecat/slit/app-1' });
+    expect(await git(sandbox.dir, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('polecat/slit/app-1');
+  });
+
+  it('leaves a directory that is not a worktree alone; the sling then refuses it', async () => {
+    const dir = sandboxDir(rig, 'furiosa');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine\n');
+    await provisionSandbox(rig, { name: 'furiosa', target: 'main' });
+    expect(fs.readdirSync(dir)).toEqual(['notes.txt']);
+    await expect(
+      prepareSandbox(rig, { name: 'furiosa', branch: 'polecat/furiosa/app-2', target: 'main' }),
+    ).rejects.toMatchObject({ code: 'polecat.sandbox_foreign' });
+    expect(fs.readFileSync(path.join(dir, 'notes.txt'), 'utf8')).toBe('mine\n');
+  });
+
+  it('never leaves a branch with uncommitted or unpushed work for a new bead', async () => {
+    const first = await prepareSandbox(rig, { name: 'nux', branch: 'polecat/nux/app-3', target: 'main' });
+    fs.writeFileSync(path.join(first.dir, 'wip.txt'), 'half done\n');
+    await expect(
+      prepareSandbox(rig, { name: 'nux', branch: 'polecat/nux/app-4', target: 'main' }),
+    ).rejects.toMatchObject({ code: 'polecat.sandbox_dirty' });
+    await git(first.dir, 'add', '-A');
+    await git(first.dir, 'commit', '-qm', 'wip');
+    await expect(
+      prepareSandbox(rig, { name: 'nux', branch: 'polecat/nux/app-4', target: 'main' }),
+    ).rejects.toMatchObject({ code: 'polecat.sandbox_unpushed' });
+    expect(await git(first.dir, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('polecat/nux/app-3');
+    expect(fs.readFileSync(path.join(first.dir, 'wip.txt'), 'utf8')).toBe('half done\n');
+  });
+});
