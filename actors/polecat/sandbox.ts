@@ -59,10 +59,11 @@ export async function prepareSandbox(
   await fetchRig(rig.dir, () => git(['fetch', '--prune', 'origin'], { cwd: rig.mirror }));
   return (async () => {
     const start = `origin/${options.target}`;
-    const exists =
+    const branchExists = async () =>
       (await gitOk(['rev-parse', '--verify', '--quiet', `refs/heads/${options.branch}`], { cwd: rig.mirror }))
         .code === 0;
     if (!fs.existsSync(path.join(dir, '.git'))) {
+      const exists = await branchExists();
       if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0)
         throw new PolecatError(
           'polecat.sandbox_foreign',
@@ -77,9 +78,14 @@ export async function prepareSandbox(
       await gitRetry(args, { cwd: rig.mirror });
       return { dir, branch: options.branch };
     }
-    const current = await git(['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: dir });
+    // One status gives both the branch and whether anything is uncommitted.
+    const status = (
+      await git(['status', '--porcelain=v2', '--branch', '--untracked-files=all'], { cwd: dir })
+    ).split('\n');
+    const head = status.find((l) => l.startsWith('# branch.head '))?.slice('# branch.head '.length);
+    const current = head === undefined || head === '(detached)' ? 'HEAD' : head;
     if (current === options.branch) return { dir, branch: options.branch };
-    const dirty = await dirtyFiles(dir);
+    const dirty = status.some((l) => l !== '' && !l.startsWith('# ')) ? await dirtyFiles(dir) : [];
     if (dirty.length > 0)
       throw new PolecatError(
         'polecat.sandbox_dirty',
@@ -97,7 +103,7 @@ export async function prepareSandbox(
           { details: { dir, branch: current } },
         );
     }
-    if (exists) await gitRetry(['checkout', options.branch], { cwd: dir });
+    if (await branchExists()) await gitRetry(['checkout', options.branch], { cwd: dir });
     else await gitRetry(['checkout', '-b', options.branch, start], { cwd: dir });
     return { dir, branch: options.branch };
   })();
