@@ -221,7 +221,7 @@ export interface DetachedSpec {
   unset?: readonly string[];
   /** stdout and stderr are appended here (the file descriptor is handed to the child). */
   logFile: string;
-  /** Niceness (1 to 19) the process starts with, through `nice -n` (which execs it: same pid). */
+  /** Niceness (0 to 19) the process starts with, through `nice -n` (which execs it: same pid). */
   nice?: number;
 }
 
@@ -234,6 +234,8 @@ export interface DetachedSpec {
  */
 export function setSessionNice(pid: number, nice: number | undefined): boolean {
   if (nice === undefined || nice === 0) return false;
+  // Only a session of its own: the autogroup of a process that shares ours is ours.
+  if (procStat(pid)?.session !== pid) return false;
   try {
     fs.writeFileSync(`/proc/${pid}/autogroup`, String(nice));
     return true;
