@@ -208,4 +208,41 @@ describe('sling to merge', () => {
     expect(done.code).toBe(2);
     expect(done.stderr).toMatch(/inside a polecat session/);
   });
+
+  // Last: this bead's test.sh makes every later gate of this town slow.
+  it('after kill -9 of the daemon while the refinery runs the gate, gt up merges the bead once', async () => {
+    const gatePid = path.join(path.dirname(town.root), 'gate.pid');
+    const id = await town.bead('Slow gate', [
+      {
+        write: 'test.sh',
+        content: `#!/bin/sh\nsleep 2 &\necho "$$ $!" > ${gatePid}.tmp\nmv ${gatePid}.tmp ${gatePid}\nwait $!\ntest ! -f broken\n`,
+      },
+      { commit: 'slow gate' },
+      { done: true },
+    ]);
+    expect((await town.gt(['sling', id, 'app'])).code).toBe(0);
+    // The gate's shell and its sleep, which outlive the daemon: stopped by pid below.
+    const gate = await waitFor(
+      'the refinery to run the gate',
+      () =>
+        fs.existsSync(gatePid) ? fs.readFileSync(gatePid, 'utf8').trim().split(' ').map(Number) : undefined,
+      30_000,
+    );
+    const pid = (await town.gt(['status', '--json'])).json<{ pid: number }>().pid;
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the daemon to die', () => !alive(pid));
+    for (const p of gate) if (alive(p)) process.kill(p, 'SIGKILL');
+    expect((await town.mainLog()).filter((s) => s === 'slow gate')).toHaveLength(0);
+    expect((await town.show(id))['status']).not.toBe('closed');
+    const up = await town.gt(['up', '--json']);
+    expect(up.code, up.stderr).toBe(0);
+    town.track(up.json<{ pid: number }>().pid);
+    await town.waitClosed([id], 90_000);
+    const mrs = (await town.mergeRequests()).filter(
+      (m) => (m['metadata'] as { mr?: { source?: string } }).mr?.source === id,
+    );
+    expect(mrs).toHaveLength(1);
+    expect(mrs[0]?.['close_reason']).toBe('merged');
+    expect((await town.mainLog()).filter((s) => s === 'slow gate')).toHaveLength(1);
+  });
 });
