@@ -16,6 +16,11 @@ export function mrRejectedLine(body: MessageBody<'mr.rejected'>): string {
   return `Rejected ${body.bead} (${body.mr}): gate ${body.gate} failed`;
 }
 
+/** `🪝 Work on your hook: <bead> (gt hook shows it, gt prime gives the checklist)`. */
+export function slungLine(body: MessageBody<'bead.slung'>): string {
+  return `🪝 Work on your hook: ${body.bead} (gt hook shows it, gt prime gives the checklist)`;
+}
+
 /** `📬 mail from <sender>: <subject>`. */
 export function mailLine(body: MessageBody<'mail.delivered'>): string {
   return `📬 mail from ${body.from}: ${body.subject}`;

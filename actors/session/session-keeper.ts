@@ -25,7 +25,7 @@ import type { BackoffOptions } from './restart-backoff.js';
 import { sessionAgent, sessionCwd, sessionName, sessionStateKey } from './session-agents.js';
 import type { SessionAgent } from './session-agents.js';
 import { SessionError } from './session-errors.js';
-import { convoyLandedLine, mailLine, mrMergedLine, mrRejectedLine } from './notifications.js';
+import { convoyLandedLine, mailLine, mrMergedLine, mrRejectedLine, slungLine } from './notifications.js';
 
 /** Default period of the liveness check of every desired-running session. */
 export const DEFAULT_SESSION_CHECK_MS = 5_000;
@@ -367,6 +367,10 @@ export function startSessionKeepers(options: SessionKeeperOptions): SessionKeepe
     }),
     bus.subscribe(evt(town, 'mr', 'rejected'), (env) => {
       if (env.type === 'mr.rejected') notify(mayor, mrRejectedLine(env.body));
+    }),
+    // GUPP for the people's sessions: work slung to the mayor or a crew member is announced to it.
+    bus.subscribe(evt(town, 'bead', 'slung'), (env) => {
+      if (env.type === 'bead.slung' && env.body.agent !== null) notify(env.body.agent, slungLine(env.body));
     }),
     bus.subscribe(mail(town, ['mayor']), (env) => {
       if (env.type === 'mail.delivered') notify(mayor, mailLine(env.body));

@@ -153,6 +153,14 @@ describe('session keepers', () => {
       }),
     );
     bus.publish(
+      evt(town, 'bead', 'slung'),
+      createEnvelope('bead.slung', {
+        from: `${town}/deacon`,
+        to: town,
+        body: { bead: 'hq-9', target: 'mayor', agent: `${town}/mayor`, convoy: null },
+      }),
+    );
+    bus.publish(
       nudge(town, 'mayor'),
       createEnvelope('nudge', { from: `${town}/overseer`, to: `${town}/mayor`, body: { text: 'wake up' } }),
     );
@@ -161,6 +169,7 @@ describe('session keepers', () => {
       return (
         s.includes('got: Merged w-7 (w-mr1)') &&
         s.includes(`got: 📬 mail from ${town}/overseer: hello`) &&
+        s.includes('got: 🪝 Work on your hook: hq-9 (gt hook shows it, gt prime gives the checklist)') &&
         s.includes('got: wake up')
       );
     });
