@@ -190,13 +190,15 @@ export function startStoreActor(options: StoreActorOptions): StoreActor {
     if (env.type !== verb)
       throw new InvalidMessageError('type', `is "${env.type}" but the subject's verb is "${verb}"`);
     count++;
-    const replay = store.handledReply(env.id);
-    if (replay !== null) return JSON.parse(replay) as unknown;
-    const done = store.transaction(() => {
+    // The replay check and the change share one transaction: a single lock and commit per command.
+    const done = store.transaction((): Handled | { replay: string } => {
+      const replay = store.handledReply(env.id);
+      if (replay !== null) return { replay };
       const h = apply(env);
       store.recordHandled(env.id, JSON.stringify(h.result));
       return h;
     });
+    if ('replay' in done) return JSON.parse(done.replay) as unknown;
     // The change is committed. Its events are queued right behind the reply (a microtask: the bus
     // answers synchronous handlers in the same tick), so the server routes the reply before it stores
     // the events in the JetStream feed, and both leave in one socket write. A failed publication is
