@@ -74,7 +74,7 @@ export async function prepareSandbox(
       await gitRetry(['worktree', 'prune'], { cwd: rig.mirror });
       const args = exists
         ? ['worktree', 'add', dir, options.branch]
-        : ['worktree', 'add', '-b', options.branch, dir, start];
+        : ['worktree', 'add', '--no-track', '-b', options.branch, dir, start];
       await gitRetry(args, { cwd: rig.mirror });
       return { dir, branch: options.branch };
     }
@@ -104,7 +104,8 @@ export async function prepareSandbox(
         );
     }
     if (await branchExists()) await gitRetry(['checkout', options.branch], { cwd: dir });
-    else await gitRetry(['checkout', '-b', options.branch, start], { cwd: dir });
+    // --no-track: a polecat branch has no upstream, and writing one would lock the shared config.
+    else await gitRetry(['checkout', '--no-track', '-b', options.branch, start], { cwd: dir });
     return { dir, branch: options.branch };
   })();
 }
@@ -131,6 +132,7 @@ export async function cleanSandbox(
     const has =
       (await gitOk(['rev-parse', '--verify', '--quiet', `refs/heads/${options.branch}`], { cwd: dir }))
         .code === 0;
-    if (has) await gitRetry(['branch', '-D', options.branch], { cwd: dir });
+    // update-ref, not `branch -D`: that also edits the shared config, which thirty polecats lock at once.
+    if (has) await gitRetry(['update-ref', '-d', `refs/heads/${options.branch}`], { cwd: dir });
   })();
 }

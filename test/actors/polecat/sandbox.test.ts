@@ -2,7 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareSandbox, provisionSandbox, sandboxDir } from '../../../actors/polecat/sandbox.js';
+import {
+  cleanSandbox,
+  prepareSandbox,
+  provisionSandbox,
+  sandboxDir,
+} from '../../../actors/polecat/sandbox.js';
 import { addRig } from '../../../actors/rig/rig-add.js';
 import { rigPaths } from '../../../actors/rig/rig-config.js';
 import type { RigPaths } from '../../../actors/rig/rig-config.js';
@@ -70,6 +75,26 @@ describe('polecat sandboxes', () => {
       prepareSandbox(rig, { name: 'furiosa', branch: 'polecat/furiosa/app-2', target: 'main' }),
     ).rejects.toMatchObject({ code: 'polecat.sandbox_foreign' });
     expect(fs.readFileSync(path.join(dir, 'notes.txt'), 'utf8')).toBe('mine\n');
+  });
+
+  it('many polecats take and drop their branches at once without tripping over the shared config', async () => {
+    const names = Array.from({ length: 16 }, (_, i) => `crowd${i}`);
+    for (const name of names) await provisionSandbox(rig, { name, target: 'main' });
+    const branch = (name: string) => `polecat/${name}/app-${name}`;
+    await Promise.all(
+      names.map((name) => prepareSandbox(rig, { name, branch: branch(name), target: 'main' })),
+    );
+    for (const name of names)
+      expect(await git(sandboxDir(rig, name), 'rev-parse', '--abbrev-ref', 'HEAD')).toBe(branch(name));
+    // No upstream written: the config every worktree shares is never locked for a polecat branch.
+    expect(fs.readFileSync(path.join(rig.mirror, 'config'), 'utf8')).not.toMatch(/crowd/);
+    await Promise.all(names.map((name) => cleanSandbox(rig, { name, branch: branch(name), target: 'main' })));
+    for (const name of names)
+      expect(await git(sandboxDir(rig, name), 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('HEAD');
+    expect(await git(rig.mirror, 'for-each-ref', '--format=%(refname)', 'refs/heads/polecat/crowd*')).toBe(
+      '',
+    );
+    expect(fs.readFileSync(path.join(rig.mirror, 'config'), 'utf8')).not.toMatch(/crowd/);
   });
 
   it('never leaves a branch with uncommitted or unpushed work for a new bead', async () => {
