@@ -64,6 +64,32 @@ describe('sling to merge', () => {
     expect(Number(shown.stdout.trim())).toBe(Math.min(19, niceOf(process.pid) + 19));
   });
 
+  it('gt done refuses a branch without commits and a dirty tree, changing nothing; the polecat carries on', async () => {
+    const id = await town.bead('Refused first', [
+      { gt: ['done'], expect: 1 },
+      { write: 'refused.txt', content: 'later\n' },
+      { gt: ['done'], expect: 1 },
+      { commit: 'refused first' },
+      { done: true },
+    ]);
+    expect((await town.gt(['sling', id, 'app'])).code).toBe(0);
+    await town.waitClosed([id]);
+    const mrs = (await town.mergeRequests()).filter(
+      (m) => (m['metadata'] as { mr?: { source?: string } }).mr?.source === id,
+    );
+    expect(mrs).toHaveLength(1);
+    expect((await town.mainLog()).filter((s) => s === 'refused first')).toHaveLength(1);
+    const assignee = String((await town.show(id))['assignee']);
+    const logs = path.join(town.root, '.gt', 'sessions', ...assignee.split('/').slice(1));
+    const text = fs
+      .readdirSync(logs)
+      .filter((f) => f.endsWith('.log'))
+      .map((f) => fs.readFileSync(path.join(logs, f), 'utf8'))
+      .join('\n');
+    expect(text).toMatch(/no commits that are not on main/);
+    expect(text).toMatch(/uncommitted changes in the sandbox/);
+  });
+
   it('gt done twice, and gt done killed halfway then run again, each give one merge request', async () => {
     const twice = await town.bead('Done twice', [
       { write: 'twice.txt', content: 'x\n' },
