@@ -1,3 +1,6 @@
+import { git } from '../git/git.js';
+import type { RigPaths } from '../rig/rig-config.js';
+
 const chains = new Map<string, Promise<unknown>>();
 
 /**
@@ -22,13 +25,13 @@ const fetches = new Map<string, Promise<void>>();
  * `git fetch --prune origin` in a rig's bare clone, under the rig lock; callers that arrive while one
  * is queued share it (thirty polecats starting at once cost one fetch, not thirty).
  */
-export function fetchRig(rigDir: string, fetch: () => Promise<unknown>): Promise<void> {
-  const queued = fetches.get(rigDir);
+export function fetchRig(rig: RigPaths): Promise<void> {
+  const queued = fetches.get(rig.dir);
   if (queued !== undefined) return queued;
-  const p = withRigLock(rigDir, async () => {
-    fetches.delete(rigDir);
-    await fetch();
+  const p = withRigLock(rig.dir, async () => {
+    fetches.delete(rig.dir);
+    await git(['fetch', '--prune', 'origin'], { cwd: rig.mirror });
   });
-  fetches.set(rigDir, p);
+  fetches.set(rig.dir, p);
   return p;
 }

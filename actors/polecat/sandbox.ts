@@ -35,7 +35,7 @@ export function provisionSandbox(rig: RigPaths, options: { name: string; target:
   if (pending !== undefined) return pending;
   const p = (async () => {
     if (fs.existsSync(dir)) return;
-    await fetchRig(rig.dir, () => git(['fetch', '--prune', 'origin'], { cwd: rig.mirror }));
+    await fetchRig(rig);
     if (fs.existsSync(dir)) return;
     await gitRetry(['worktree', 'prune'], { cwd: rig.mirror });
     await gitRetry(['worktree', 'add', '--detach', dir, `origin/${options.target}`], { cwd: rig.mirror });
@@ -56,7 +56,7 @@ export async function prepareSandbox(
 ): Promise<Sandbox> {
   const dir = sandboxDir(rig, options.name);
   await provisioning.get(dir)?.catch(() => undefined);
-  await fetchRig(rig.dir, () => git(['fetch', '--prune', 'origin'], { cwd: rig.mirror }));
+  await fetchRig(rig);
   return (async () => {
     const start = `origin/${options.target}`;
     const branchExists = async () =>

@@ -12,6 +12,8 @@ export interface ProcStat {
   ppid: number;
   pgrp: number;
   session: number;
+  /** Scheduling niceness, -20 to 19. */
+  nice: number;
 }
 
 /** The parsed /proc/<pid>/stat, or null when the process is gone or /proc cannot be read. */
@@ -24,8 +26,10 @@ export function procStat(pid: number): ProcStat | null {
   }
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const [state, ppid, pgrp, session] = fields;
+  const nice = fields[16];
   if (state === undefined || ppid === undefined || pgrp === undefined || session === undefined) return null;
-  return { pid, state, ppid: Number(ppid), pgrp: Number(pgrp), session: Number(session) };
+  if (nice === undefined) return null;
+  return { pid, state, ppid: Number(ppid), pgrp: Number(pgrp), session: Number(session), nice: Number(nice) };
 }
 
 function procAvailable(): boolean {

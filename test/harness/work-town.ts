@@ -48,6 +48,8 @@ export interface WorkTown {
   show(id: string): Promise<Record<string, unknown>>;
   /** Merge-request beads of the rig. */
   mergeRequests(): Promise<Array<Record<string, unknown>>>;
+  /** The merge-request beads whose source is `bead`. */
+  mergeRequestsOf(bead: string): Promise<Array<Record<string, unknown>>>;
   /** Subjects of the commits on upstream main, newest first. */
   mainLog(): Promise<string[]>;
   /** Records a process the test started (a daemon brought back with `gt up`), stopped by pid at the end. */
@@ -119,6 +121,10 @@ export async function startWorkTown(options: {
     const v = r.json<unknown>();
     return (Array.isArray(v) ? v[0] : v) as Record<string, unknown>;
   };
+  const mergeRequests = async () => {
+    const r = must(await bd(['list', '--all', '--type', 'merge-request', '--json']), 'bd list');
+    return r.json<Array<Record<string, unknown>>>();
+  };
   return {
     root,
     upstream,
@@ -141,9 +147,11 @@ export async function startWorkTown(options: {
       );
     },
     show,
-    async mergeRequests() {
-      const r = must(await bd(['list', '--all', '--type', 'merge-request', '--json']), 'bd list');
-      return r.json<Array<Record<string, unknown>>>();
+    mergeRequests,
+    async mergeRequestsOf(bead) {
+      return (await mergeRequests()).filter(
+        (m) => (m['metadata'] as { mr?: { source?: string } } | undefined)?.mr?.source === bead,
+      );
     },
     async mainLog() {
       return (await execa('git', ['--git-dir', upstream, 'log', '--format=%s', 'main'])).stdout.split('\n');

@@ -6,15 +6,10 @@ import { connectToTown } from '../../../actors/daemon/daemon-control.js';
 import { readTownConfig } from '../../../actors/town/town-config.js';
 import { createEnvelope } from '../../../bus/envelope.js';
 import { cmd } from '../../../bus/subjects.js';
+import { niceOf } from '../../harness/proc.js';
 import { alive, waitFor } from '../../harness/town.js';
 import { startWorkTown } from '../../harness/work-town.js';
 import type { WorkTown } from '../../harness/work-town.js';
-
-/** A process's niceness (field 19 of /proc/<pid>/stat). */
-function niceOf(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-}
 
 const FILES = { 'README.md': 'sample\n', 'test.sh': '#!/bin/sh\ntest ! -f broken\n' };
 
@@ -74,9 +69,7 @@ describe('sling to merge', () => {
     ]);
     expect((await town.gt(['sling', id, 'app'])).code).toBe(0);
     await town.waitClosed([id]);
-    const mrs = (await town.mergeRequests()).filter(
-      (m) => (m['metadata'] as { mr?: { source?: string } }).mr?.source === id,
-    );
+    const mrs = await town.mergeRequestsOf(id);
     expect(mrs).toHaveLength(1);
     expect((await town.mainLog()).filter((s) => s === 'refused first')).toHaveLength(1);
     const assignee = String((await town.show(id))['assignee']);
@@ -105,9 +98,8 @@ describe('sling to merge', () => {
     ]);
     expect((await town.gt(['sling', twice, killed, 'app'])).code).toBe(0);
     await town.waitClosed([twice, killed]);
-    const mrs = await town.mergeRequests();
     for (const id of [twice, killed]) {
-      const mine = mrs.filter((m) => (m['metadata'] as { mr?: { source?: string } }).mr?.source === id);
+      const mine = await town.mergeRequestsOf(id);
       expect(mine, id).toHaveLength(1);
       expect(mine[0]?.['close_reason']).toBe('merged');
     }
@@ -204,9 +196,7 @@ describe('sling to merge', () => {
     expect(up.code, up.stderr).toBe(0);
     town.track(up.json<{ pid: number }>().pid);
     await town.waitClosed([id], 90_000);
-    const mrs = (await town.mergeRequests()).filter(
-      (m) => (m['metadata'] as { mr?: { source?: string } }).mr?.source === id,
-    );
+    const mrs = await town.mergeRequestsOf(id);
     expect(mrs).toHaveLength(1);
     expect((await town.mainLog()).filter((s) => s === 'survive a crash')).toHaveLength(1);
   });
@@ -264,9 +254,7 @@ describe('sling to merge', () => {
     expect(up.code, up.stderr).toBe(0);
     town.track(up.json<{ pid: number }>().pid);
     await town.waitClosed([id], 90_000);
-    const mrs = (await town.mergeRequests()).filter(
-      (m) => (m['metadata'] as { mr?: { source?: string } }).mr?.source === id,
-    );
+    const mrs = await town.mergeRequestsOf(id);
     expect(mrs).toHaveLength(1);
     expect(mrs[0]?.['close_reason']).toBe('merged');
     expect((await town.mainLog()).filter((s) => s === 'slow gate')).toHaveLength(1);

@@ -15,6 +15,7 @@ import {
   type SessionHandle,
   type SessionSpec,
 } from '../../../actors/runtime/index.js';
+import { autogroupNice, niceOf } from '../../harness/proc.js';
 import { waitFor } from '../../harness/town.js';
 
 // A headless agent: prints lines, follows its nudge file, `spawn` starts a child in its group.
@@ -41,22 +42,6 @@ setInterval(() => {
 if (process.env.READY_FILE) fs.writeFileSync(process.env.READY_FILE, 'ok');
 console.log('agent> ');
 `;
-
-/** A process's niceness (field 19 of /proc/<pid>/stat). */
-function niceOf(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-}
-
-/** The niceness of a process's autogroup, or null when the kernel has no autogroups. */
-function autogroupNice(pid: number): number | null {
-  try {
-    const m = / nice (-?\d+)/.exec(fs.readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
-    return m === null ? null : Number(m[1]);
-  } catch {
-    return null;
-  }
-}
 
 process.env['GT_TEST_UNSET'] = 'leaked';
 const runtime = new SubprocessRuntime();

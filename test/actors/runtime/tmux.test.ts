@@ -13,6 +13,7 @@ import {
   type SessionHandle,
   type SessionSpec,
 } from '../../../actors/runtime/index.js';
+import { autogroupNice, niceOf } from '../../harness/proc.js';
 import { waitFor } from '../../harness/town.js';
 
 // Inherited by the tmux server this file starts; sessions with `unset` must not see it.
@@ -51,22 +52,6 @@ async function started(name: string, extra: Partial<SessionSpec> = {}): Promise<
   handles.push(handle);
   await waitReady(runtime, handle, s.ready, { timeoutMs: 10_000 });
   return handle;
-}
-
-/** A process's niceness (field 19 of /proc/<pid>/stat). */
-function niceOf(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-}
-
-/** The niceness of a process's autogroup, or null when the kernel has no autogroups. */
-function autogroupNice(pid: number): number | null {
-  try {
-    const m = / nice (-?\d+)/.exec(fs.readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
-    return m === null ? null : Number(m[1]);
-  } catch {
-    return null;
-  }
 }
 
 function socketFile(name: string): string {
