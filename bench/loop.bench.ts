@@ -2,12 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import {
-  connectToTown,
-  requestTownStatus,
-  startDaemonProcess,
-  stopDaemon,
-} from '../actors/daemon/daemon-control.js';
+import { startDaemonProcess, stopDaemon } from '../actors/daemon/daemon-control.js';
+import { connectToTown, requestTownStatus } from '../actors/daemon/town-client.js';
 import { addRig } from '../actors/rig/rig-add.js';
 import { setDefaultAgent } from '../actors/runtime/agent-config.js';
 import { installTown } from '../actors/town/install.js';

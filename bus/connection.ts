@@ -222,7 +222,7 @@ class NatsBus implements BusConnection {
           return;
         }
         try {
-          onDelivery(new Delivery(msg.subject, msg.data, msg.reply || undefined));
+          onDelivery(new Delivery(msg));
         } catch (error) {
           this.log?.('error', 'observer threw', { pattern, error: (error as Error).message });
         }
@@ -360,7 +360,6 @@ class NatsBus implements BusConnection {
 function envelopeHeaders(envelope: Envelope): MsgHdrs {
   const h = natsHeaders();
   h.set('traceparent', envelope.traceparent);
-  h.set('Nats-Msg-Id', envelope.id);
   return h;
 }
 

@@ -1,6 +1,7 @@
 import { decode } from './envelope.js';
 import type { DecodeResult } from './envelope.js';
-import { isMessageType } from './messages.js';
+import { MESSAGE_TYPES } from './messages.js';
+import type { MessageType } from './messages.js';
 
 /** The envelope's own fields, without its body. */
 export interface EnvelopeHeader {
@@ -147,8 +148,28 @@ export function peekHeader(data: Uint8Array): EnvelopeHeader | null {
   const tp0 = literal(data, at1, KEY_TRACE);
   const tp1 = traceRun(data, tp0);
   if (literal(data, tp1, KEY_BODY) < 0) return null;
-  const header = new PeekedHeader(data, [id0, id1, type0, type1, from0, from1, to0, to1, at0, at1, tp0, tp1]);
-  return isMessageType(header.type) ? header : null;
+  const type = typeAt(data, type0, type1);
+  if (type === null) return null;
+  return new PeekedHeader(data, type, [id0, id1, type0, type1, from0, from1, to0, to1, at0, at1, tp0, tp1]);
+}
+
+/** The registered types' bytes by length: a type is recognised without making a string. */
+const TYPES_BY_LENGTH = new Map<number, { bytes: Uint8Array; type: MessageType }[]>();
+for (const type of MESSAGE_TYPES) {
+  const bytes = enc.encode(type);
+  const list = TYPES_BY_LENGTH.get(bytes.length) ?? [];
+  list.push({ bytes, type });
+  TYPES_BY_LENGTH.set(bytes.length, list);
+}
+
+function typeAt(d: Uint8Array, start: number, end: number): MessageType | null {
+  const candidates = TYPES_BY_LENGTH.get(end - start);
+  if (candidates === undefined) return null;
+  next: for (const { bytes, type } of candidates) {
+    for (let k = bytes.length - 1; k >= 0; k--) if (d[start + k] !== bytes[k]) continue next;
+    return type;
+  }
+  return null;
 }
 
 /** A header read in place: each field is made into a string when it is first read. */
@@ -156,17 +177,17 @@ class PeekedHeader implements EnvelopeHeader {
   private buf: Buffer | undefined;
   constructor(
     private readonly data: Uint8Array,
+    readonly type: MessageType,
     private readonly at_: readonly number[],
   ) {}
   private field(k: number): string {
-    this.buf ??= Buffer.from(this.data.buffer, this.data.byteOffset, this.data.byteLength);
+    this.buf ??= Buffer.isBuffer(this.data)
+      ? this.data
+      : Buffer.from(this.data.buffer, this.data.byteOffset, this.data.byteLength);
     return this.buf.toString('latin1', this.at_[k], this.at_[k + 1]);
   }
   get id(): string {
     return this.field(0);
-  }
-  get type(): string {
-    return this.field(2);
   }
   get from(): string {
     return this.field(4);
@@ -182,6 +203,14 @@ class PeekedHeader implements EnvelopeHeader {
   }
 }
 
+/** What a Delivery is made from: a NATS message, or the same three fields. */
+export interface DeliveredMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  /** Empty or absent when the sender expects no reply. */
+  readonly reply?: string | undefined;
+}
+
 /**
  * One message as an observer receives it: the bytes, the header read cheaply (`header()`), and the
  * whole envelope decoded and validated on demand (`decode()`, computed once). Observers see every
@@ -190,13 +219,24 @@ class PeekedHeader implements EnvelopeHeader {
 export class Delivery {
   private decoded: DecodeResult | undefined;
   private peeked: EnvelopeHeader | null | undefined;
+  private bytes: Uint8Array | undefined;
 
-  constructor(
-    readonly subject: string,
-    readonly data: Uint8Array,
-    /** The sender's reply subject, or undefined. */
-    readonly reply: string | undefined,
-  ) {}
+  /** `message` is read lazily: a NATS message decodes its subject and slices its data on access. */
+  constructor(private readonly message: DeliveredMessage) {}
+
+  get subject(): string {
+    return this.message.subject;
+  }
+
+  get data(): Uint8Array {
+    this.bytes ??= this.message.data;
+    return this.bytes;
+  }
+
+  /** The sender's reply subject, or undefined. */
+  get reply(): string | undefined {
+    return this.message.reply || undefined;
+  }
 
   /** The envelope header, or null when the message is not a valid envelope. */
   header(): EnvelopeHeader | null {

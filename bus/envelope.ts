@@ -151,7 +151,6 @@ export function validateEnvelope(value: unknown): DecodeResult {
   };
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -161,7 +160,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export function encode(envelope: Envelope): Uint8Array {
   const checked = validateEnvelope(envelope);
   if (!checked.ok) throw checked.error;
-  return encoder.encode(JSON.stringify(checked.envelope));
+  return Buffer.from(JSON.stringify(checked.envelope), 'utf8');
 }
 
 /**

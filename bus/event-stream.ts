@@ -48,7 +48,6 @@ export async function ensureEventStream(
     max_age: (retention.maxAgeMs ?? 7 * 24 * 3_600_000) * 1_000_000,
     max_msgs: retention.maxMsgs ?? 100_000,
     max_bytes: retention.maxBytes ?? 256 * 1024 * 1024,
-    duplicate_window: 120 * 1_000_000_000,
   };
   try {
     await jsm.streams.info(config.name);

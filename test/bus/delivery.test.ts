@@ -101,15 +101,19 @@ describe('peekHeader', () => {
 
   it('Delivery decodes once, on demand, and falls back to decode for a header', () => {
     const e = samples[1] as AnyEnvelope;
-    const d = new Delivery('gt.alpha.hb.mayor', encode(e), undefined);
+    const d = new Delivery({ subject: 'gt.alpha.hb.mayor', data: encode(e) });
     expect(d.header()?.type).toBe('heartbeat');
     expect(d.decode()).toBe(d.decode());
-    const bad = new Delivery('gt.alpha.evt.x.y', text.encode('{"nope":1}'), 'reply.1');
+    const bad = new Delivery({
+      subject: 'gt.alpha.evt.x.y',
+      data: text.encode('{"nope":1}'),
+      reply: 'reply.1',
+    });
     expect(bad.header()).toBeNull();
     expect(bad.decode().ok).toBe(false);
-    const reordered = new Delivery(
-      'gt.alpha.hb.mayor',
-      text.encode(
+    const reordered = new Delivery({
+      subject: 'gt.alpha.hb.mayor',
+      data: text.encode(
         JSON.stringify({
           body: e.body,
           id: e.id,
@@ -120,8 +124,7 @@ describe('peekHeader', () => {
           traceparent: e.traceparent,
         }),
       ),
-      undefined,
-    );
+    });
     expect(reordered.header()?.id).toBe(e.id);
   });
 });
