@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { inbox } from '../../beads/mail.js';
 import type { BeadStore } from '../../beads/store.types.js';
 import type { Bead, Status } from '../../beads/types.js';
-import { gitOk } from '../git/git.js';
+import { currentBranch } from '../git/head.js';
 import { parseRigConfig, rigPaths } from '../rig/rig-config.js';
 import type { AgentIdentity, AgentRole } from './identity.js';
 import { renderRole } from './roles/index.js';
@@ -253,12 +253,6 @@ export function readRigBriefing(townRoot: string, rig: string): RigBriefing {
     extras.warnings.push(`${(cause as Error).message} (the rig's gates are unknown)`);
   }
   return extras;
-}
-
-async function currentBranch(sandbox: string): Promise<string | null> {
-  if (!fs.existsSync(sandbox)) return null;
-  const r = await gitOk(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: sandbox, timeoutMs: 10_000 });
-  return r.code === 0 && r.stdout !== '' ? r.stdout : null;
 }
 
 /** Options of `buildPrime`. */

@@ -1,28 +1,17 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { errors as natsErrors } from '@nats-io/transport-node';
 import { execa } from 'execa';
-import { connectBus } from '../../bus/connection.js';
 import type { BusConnection } from '../../bus/connection.js';
 import { createEnvelope } from '../../bus/envelope.js';
-import { TownNotRunningError } from '../../bus/errors.js';
 import { unwrapReply } from '../../bus/reply.js';
 import { cmd } from '../../bus/subjects.js';
-import { readTownConfig, townNats, townPaths } from '../town/town-config.js';
+import { readTownConfig, townPaths } from '../town/town-config.js';
 import type { TownConfig, TownPaths } from '../town/town-config.js';
 import { TownError } from '../town/town-errors.js';
-import type { TownStatusReply } from './daemon.js';
 import { stopLeftoverNats } from './nats-supervisor.js';
-import {
-  DAEMON_MARKER,
-  isAlive,
-  readPid,
-  readReady,
-  removeFile,
-  signalPid,
-  waitForExit,
-} from './pid-files.js';
+import { isAlive, readReady, removeFile, signalPid, waitForExit } from './pid-files.js';
 import type { ReadyInfo } from './pid-files.js';
+import { connectToTown, daemonPid, requestTownStatus } from './town-client.js';
 
 /** A daemon that answers: what `gt up` prints. */
 export interface DaemonStarted extends ReadyInfo {
@@ -43,40 +32,6 @@ export interface DaemonStopped {
 /** The daemon entry script next to this module (works from dist/ and from a test build). */
 export function daemonEntry(): string {
   return fileURLToPath(new URL('./daemon-main.js', import.meta.url));
-}
-
-/** The live daemon's pid from `.gt/daemon.pid`, or null (no file, or a dead or reused pid). */
-export function daemonPid(root: string): number | null {
-  const pid = readPid(townPaths(root).pidFile);
-  return pid !== null && isAlive(pid, DAEMON_MARKER) ? pid : null;
-}
-
-/**
- * Connects to the town's bus. A managed town whose nats-server refuses the connection is
- * TownNotRunningError ("start it with `gt up`").
- */
-export async function connectToTown(config: TownConfig, name: string): Promise<BusConnection> {
-  try {
-    return await connectBus({ ...townNats(config), name, timeoutMs: 3_000 });
-  } catch (error) {
-    if (error instanceof natsErrors.ConnectionError && /refused/i.test(error.message))
-      throw new TownNotRunningError(config.name, { cause: error });
-    throw new TownError(
-      'town.connect_failed',
-      `cannot connect to the bus of town ${config.name}: ${(error as Error).message}; check \`gt status\``,
-      { cause: error },
-    );
-  }
-}
-
-/** Asks the daemon for `town.status`. Throws TownNotRunningError when nobody answers. */
-export async function requestTownStatus(
-  bus: BusConnection,
-  town: string,
-  timeoutMs = 5_000,
-): Promise<TownStatusReply> {
-  const envelope = createEnvelope('town.status', { from: `${town}/overseer`, to: town, body: {} });
-  return unwrapReply(await bus.request<TownStatusReply>(cmd(town, 'town.status'), envelope, { timeoutMs }));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import type * as ExecaModule from 'execa';
 
 /** Options of one git run. */
 export interface GitOptions {
@@ -48,6 +48,9 @@ export class GitError extends Error {
 
 export const DEFAULT_GIT_TIMEOUT_MS = 120_000;
 
+/** execa, imported by the first git run: a short-lived CLI that never runs git does not load it. */
+let execaModule: Promise<typeof ExecaModule> | undefined;
+
 /**
  * Environment every git run gets. Nothing may wait for a human: no terminal prompt for credentials
  * (`GIT_TERMINAL_PROMPT=0`, stdin closed), no editor (`GIT_EDITOR=true`, so `commit` without `-m`
@@ -85,6 +88,7 @@ async function run(
   const timeoutMs = options.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS;
   // Its own process group, so a timeout also stops the helpers git starts (git-remote-http, ssh),
   // which hold git's stdout and stderr open.
+  const { execa } = await (execaModule ??= import('execa'));
   const child = execa('git', [...config, ...args], {
     cwd: options.cwd,
     env: { ...SAFE_ENV, ...options.env, GIT_TERMINAL_PROMPT: '0' },

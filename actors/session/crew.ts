@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { git, gitOk } from '../git/git.js';
+import { git } from '../git/git.js';
+import { currentBranch } from '../git/head.js';
 import { rigPaths } from '../rig/rig-config.js';
 import { listRigs, requireRig } from '../rig/rig-registry.js';
 import { readTownConfig } from '../town/town-config.js';
@@ -87,14 +88,7 @@ export async function listCrew(townRoot: string, rig?: string): Promise<CrewMemb
     }
     for (const name of names) {
       const dir = path.join(parent, name);
-      const head = await gitOk(['symbolic-ref', '--short', '-q', 'HEAD'], { cwd: dir });
-      out.push({
-        name,
-        rig: r,
-        address: `${town}/${r}/crew/${name}`,
-        dir,
-        branch: head.code === 0 && head.stdout !== '' ? head.stdout : null,
-      });
+      out.push({ name, rig: r, address: `${town}/${r}/crew/${name}`, dir, branch: await currentBranch(dir) });
     }
   }
   return out;

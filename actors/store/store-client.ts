@@ -6,7 +6,7 @@ import { createEnvelope } from '../../bus/envelope.js';
 import type { MessageBody, MessageType } from '../../bus/messages.js';
 import { unwrapReply } from '../../bus/reply.js';
 import { cmd } from '../../bus/subjects.js';
-import { connectToTown } from '../daemon/daemon-control.js';
+import { connectToTown } from '../daemon/town-client.js';
 import { readTownConfig } from '../town/town-config.js';
 
 export { DirectStoreWriter } from './direct-store-writer.js';

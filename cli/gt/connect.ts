@@ -4,7 +4,7 @@ import { unwrapReply } from '../../bus/reply.js';
 import { cmd } from '../../bus/subjects.js';
 import { TownNotRunningError } from '../../bus/errors.js';
 import type { BusConnection } from '../../bus/connection.js';
-import { connectToTown, daemonPid } from '../../actors/daemon/daemon-control.js';
+import { connectToTown, daemonPid } from '../../actors/daemon/town-client.js';
 import { readTownConfig } from '../../actors/town/town-config.js';
 import type { TownConfig } from '../../actors/town/town-config.js';
 

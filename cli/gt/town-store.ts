@@ -1,4 +1,4 @@
-import { daemonPid } from '../../actors/daemon/daemon-control.js';
+import { daemonPid } from '../../actors/daemon/town-client.js';
 import { readTownConfig, requireTownRoot, townPaths } from '../../actors/town/town-config.js';
 import { SqliteBeadStore } from '../../beads/store.js';
 import type { BeadStore } from '../../beads/store.types.js';

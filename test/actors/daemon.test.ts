@@ -1,13 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  connectToTown,
-  daemonPid,
-  requestTownStatus,
-  startDaemonProcess,
-  stopDaemon,
-} from '../../actors/daemon/daemon-control.js';
+import { startDaemonProcess, stopDaemon } from '../../actors/daemon/daemon-control.js';
+import { connectToTown, daemonPid, requestTownStatus } from '../../actors/daemon/town-client.js';
 import type { TownStatusReply } from '../../actors/daemon/daemon.js';
 import { installTown } from '../../actors/town/install.js';
 import { readTownConfig } from '../../actors/town/town-config.js';

@@ -1,11 +1,7 @@
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  connectToTown,
-  requestTownStatus,
-  startDaemonProcess,
-  stopDaemon,
-} from '../../actors/daemon/daemon-control.js';
+import { startDaemonProcess, stopDaemon } from '../../actors/daemon/daemon-control.js';
+import { connectToTown, requestTownStatus } from '../../actors/daemon/town-client.js';
 import type { TownStatusReply } from '../../actors/daemon/daemon.js';
 import { DirectStoreWriter, daemonWriter } from '../../actors/store/store-client.js';
 import { installTown } from '../../actors/town/install.js';

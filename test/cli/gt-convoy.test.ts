@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectToTown } from '../../actors/daemon/daemon-control.js';
+import { connectToTown } from '../../actors/daemon/town-client.js';
 import { readTownConfig, townPaths } from '../../actors/town/town-config.js';
 import { convoyDetail, convoyLine, progressBar } from '../../cli/gt/commands/convoy.js';
 import { decode } from '../../bus/envelope.js';

@@ -1,11 +1,7 @@
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  connectToTown,
-  requestTownStatus,
-  startDaemonProcess,
-  stopDaemon,
-} from '../../actors/daemon/daemon-control.js';
+import { startDaemonProcess, stopDaemon } from '../../actors/daemon/daemon-control.js';
+import { connectToTown, requestTownStatus } from '../../actors/daemon/town-client.js';
 import { installTown } from '../../actors/town/install.js';
 import { readTownConfig } from '../../actors/town/town-config.js';
 import { decode } from '../../bus/envelope.js';

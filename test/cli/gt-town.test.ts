@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectToTown, requestTownStatus } from '../../actors/daemon/daemon-control.js';
+import { connectToTown, requestTownStatus } from '../../actors/daemon/town-client.js';
 import { readTownConfig } from '../../actors/town/town-config.js';
 import { connectTown } from '../../cli/gt/connect.js';
 import { alive, runGt, townFixtures, waitFor } from '../harness/town.js';

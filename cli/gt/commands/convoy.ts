@@ -1,6 +1,6 @@
 import { townContext, withTownReader } from '../town-store.js';
 import type { Command } from 'commander';
-import { connectToTown, daemonPid } from '../../../actors/daemon/daemon-control.js';
+import { connectToTown, daemonPid } from '../../../actors/daemon/town-client.js';
 import { readTownConfig, townPaths } from '../../../actors/town/town-config.js';
 import { addToConvoy, convoyProgress, createConvoy, landConvoy, listConvoys } from '../../../beads/convoy.js';
 import type { ConvoyProgress } from '../../../beads/convoy.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { daemonPid, connectToTown, requestTownStatus } from '../../../actors/daemon/daemon-control.js';
+import { daemonPid, connectToTown, requestTownStatus } from '../../../actors/daemon/town-client.js';
 import { sessionExists } from '../../../actors/session/attach.js';
 import { addCrew, crewRig, listCrew } from '../../../actors/session/crew.js';
 import { sessionAgent } from '../../../actors/session/session-agents.js';

@@ -1,6 +1,6 @@
 import { townContext, withTownReader } from '../town-store.js';
 import type { Command } from 'commander';
-import { daemonPid } from '../../../actors/daemon/daemon-control.js';
+import { daemonPid } from '../../../actors/daemon/town-client.js';
 import { DirectStoreWriter } from '../../../actors/store/direct-store-writer.js';
 import { daemonWriter } from '../../../actors/store/store-client.js';
 import type { StoreWriter } from '../../../actors/store/store-client.js';

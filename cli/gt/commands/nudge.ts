@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { connectToTown } from '../../../actors/daemon/daemon-control.js';
+import { connectToTown } from '../../../actors/daemon/town-client.js';
 import { readTownConfig, requireTownRoot } from '../../../actors/town/town-config.js';
 import { formatAddress, parseAddress } from '../../../bus/address.js';
 import { createEnvelope } from '../../../bus/envelope.js';

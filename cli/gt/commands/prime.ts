@@ -16,7 +16,7 @@ import {
   pickSession,
   readSessionTail,
 } from '../../../actors/agent/seance.js';
-import { daemonPid } from '../../../actors/daemon/daemon-control.js';
+import { daemonPid } from '../../../actors/daemon/town-client.js';
 import { readTownConfig, requireTownRoot, townPaths } from '../../../actors/town/town-config.js';
 import { SqliteBeadStore } from '../../../beads/store.js';
 import type { BeadStore } from '../../../beads/store.types.js';

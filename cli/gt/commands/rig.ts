@@ -5,7 +5,7 @@ import { hookedWorkOfRig, listRigs, removeRig, showRig } from '../../../actors/r
 import { readTownConfig, requireTownRoot, townPaths } from '../../../actors/town/town-config.js';
 import { printJson, printLines, UsageError } from '../../bd/output.js';
 import type { GtGlobalOptions } from '../program.js';
-import { daemonPid } from '../../../actors/daemon/daemon-control.js';
+import { daemonPid } from '../../../actors/daemon/town-client.js';
 import { townRequest } from '../connect.js';
 
 /** A running town starts (or stops) the actors of the rigs that changed. */

@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
 import type { TownStatusReply } from '../../../actors/daemon/daemon.js';
-import {
-  daemonPid,
-  requestTownStatus,
-  startDaemonProcess,
-  stopDaemon,
-} from '../../../actors/daemon/daemon-control.js';
+import { startDaemonProcess, stopDaemon } from '../../../actors/daemon/daemon-control.js';
+import { daemonPid, requestTownStatus } from '../../../actors/daemon/town-client.js';
 import { installTown } from '../../../actors/town/install.js';
 import { readTownConfig, requireTownRoot, townNats } from '../../../actors/town/town-config.js';
 import type { ActorStatus } from '../../../actors/host/contract.js';

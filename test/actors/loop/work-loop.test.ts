@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectToTown } from '../../../actors/daemon/daemon-control.js';
+import { connectToTown } from '../../../actors/daemon/town-client.js';
 import { readTownConfig } from '../../../actors/town/town-config.js';
 import { createEnvelope } from '../../../bus/envelope.js';
 import { cmd } from '../../../bus/subjects.js';
