@@ -89,7 +89,10 @@ export interface BusConnection extends AsyncDisposable {
     envelope: Envelope,
     options?: { timeoutMs?: number },
   ): Promise<Reply<R>>;
-  /** Validates and publishes an envelope (an event, mail delivery, nudge or heartbeat). */
+  /**
+   * Validates and publishes an envelope (an event, mail delivery, nudge or heartbeat). No NATS
+   * headers: the envelope carries its own traceparent, and every receiver reads it from there.
+   */
   publish(subject: string, envelope: Envelope): void;
   /** Subscribes with decoded, validated envelopes; invalid ones are answered and reported, never thrown. */
   subscribe(subject: string, handler: MessageHandler, options?: SubscribeOptions): BusSubscription;
@@ -180,7 +183,7 @@ class NatsBus implements BusConnection {
 
   publish(subject: string, envelope: Envelope): void {
     if (this.closing) throw new BusClosedError(`publish on ${subject}`);
-    this.nats.publish(subject, encode(envelope), { headers: envelopeHeaders(envelope) });
+    this.nats.publish(subject, encode(envelope));
   }
 
   subscribe(subject: string, handler: MessageHandler, options: SubscribeOptions = {}): BusSubscription {

@@ -186,6 +186,48 @@ describe('publish / subscribe', () => {
     }, 2_000);
     expect(got[0]).toEqual(created);
   });
+
+  it('sends the traceparent header with requests and replies, none with published envelopes', async () => {
+    const server = await bus('header-responder');
+    const client = await bus('header-client');
+    const raw = await bus('header-raw');
+    const seen: Array<{ subject: string; traceparent: string | undefined }> = [];
+    const tap = raw.nats.subscribe('gt.alpha.>', {
+      callback: (_err, msg) => {
+        seen.push({ subject: msg.subject, traceparent: msg.headers?.get('traceparent') });
+      },
+    });
+    const sub = server.subscribe(cmd('alpha', 'bead.create'), () => ({ id: 'bd-h1' }));
+    await Promise.all([server.flush(), raw.flush()]);
+    const request = createCmd();
+    const replyTrace: string[] = [];
+    const msg = await client.nats.request(cmd('alpha', 'bead.create'), JSON.stringify(request), {
+      timeout: 2_000,
+    });
+    replyTrace.push(msg.headers?.get('traceparent') ?? '');
+    await client.request(cmd('alpha', 'bead.create'), request, { timeoutMs: 2_000 });
+    const event = createEnvelope('bead.created', {
+      from: 'alpha/store',
+      to: 'alpha',
+      body: { bead: { id: 'bd-h1', title: 'x' } as never },
+    });
+    client.publish(evt('alpha', 'bead', 'created'), event);
+    await client.flush();
+    await pollUntil(() => {
+      if (seen.length !== 3) throw new Error(`${seen.length} messages`);
+    }, 2_000);
+    tap.unsubscribe();
+    await sub.unsubscribe();
+    // The reply is not an envelope: its header is how a tracer ties it to the request's trace.
+    expect(traceIdOf(replyTrace[0] ?? '')).toBe(traceIdOf(request.traceparent));
+    expect(
+      seen.find((m) => m.subject === cmd('alpha', 'bead.create') && m.traceparent !== undefined)?.traceparent,
+    ).toBe(request.traceparent);
+    expect(seen.find((m) => m.subject === evt('alpha', 'bead', 'created'))).toEqual({
+      subject: evt('alpha', 'bead', 'created'),
+      traceparent: undefined,
+    });
+  });
 });
 
 describe('close', () => {
