@@ -22,6 +22,31 @@ export async function dirtyFiles(dir: string): Promise<string[]> {
   return out === '' ? [] : out.split('\n');
 }
 
+/** A worktree's branch, HEAD and cleanliness, from one `git status --porcelain=v2 --branch`. */
+export interface SandboxStatus {
+  /** The checked-out branch, or null when HEAD is detached. */
+  branch: string | null;
+  /** HEAD's commit, or null before the first commit. */
+  head: string | null;
+  /** Uncommitted changes (untracked files included). */
+  dirty: boolean;
+}
+
+export async function sandboxStatus(dir: string): Promise<SandboxStatus> {
+  const lines = (
+    await git(['status', '--porcelain=v2', '--branch', '--untracked-files=all'], { cwd: dir })
+  ).split('\n');
+  const header = (key: string) =>
+    lines.find((l) => l.startsWith(`# branch.${key} `))?.slice(`# branch.${key} `.length);
+  const branch = header('head');
+  const oid = header('oid');
+  return {
+    branch: branch === undefined || branch === '(detached)' ? null : branch,
+    head: oid === undefined || oid === '(initial)' ? null : oid,
+    dirty: lines.some((l) => l !== '' && !l.startsWith('# ')),
+  };
+}
+
 const provisioning = new Map<string, Promise<void>>();
 
 /**
@@ -79,13 +104,10 @@ export async function prepareSandbox(
       return { dir, branch: options.branch };
     }
     // One status gives both the branch and whether anything is uncommitted.
-    const status = (
-      await git(['status', '--porcelain=v2', '--branch', '--untracked-files=all'], { cwd: dir })
-    ).split('\n');
-    const head = status.find((l) => l.startsWith('# branch.head '))?.slice('# branch.head '.length);
-    const current = head === undefined || head === '(detached)' ? 'HEAD' : head;
+    const status = await sandboxStatus(dir);
+    const current = status.branch ?? 'HEAD';
     if (current === options.branch) return { dir, branch: options.branch };
-    const dirty = status.some((l) => l !== '' && !l.startsWith('# ')) ? await dirtyFiles(dir) : [];
+    const dirty = status.dirty ? await dirtyFiles(dir) : [];
     if (dirty.length > 0)
       throw new PolecatError(
         'polecat.sandbox_dirty',
@@ -129,10 +151,8 @@ export async function cleanSandbox(
         { details: { dir, files: dirty } },
       );
     await gitRetry(['checkout', '--detach', `origin/${options.target}`], { cwd: dir });
-    const has =
-      (await gitOk(['rev-parse', '--verify', '--quiet', `refs/heads/${options.branch}`], { cwd: dir }))
-        .code === 0;
     // update-ref, not `branch -D`: that also edits the shared config, which thirty polecats lock at once.
-    if (has) await gitRetry(['update-ref', '-d', `refs/heads/${options.branch}`], { cwd: dir });
+    // Deleting a branch that is already gone succeeds (a second cleanup after a crash).
+    await gitRetry(['update-ref', '-d', `refs/heads/${options.branch}`], { cwd: dir });
   })();
 }

@@ -4,7 +4,7 @@ import type { RigConfig, RigPaths } from '../rig/rig-config.js';
 import { mergeRequestOf, upsertMergeRequest } from '../refinery/merge-requests.js';
 import type { MergeRequest } from '../refinery/merge-requests.js';
 import { PolecatError } from './polecat-errors.js';
-import { dirtyFiles, sandboxDir } from './sandbox.js';
+import { dirtyFiles, sandboxDir, sandboxStatus } from './sandbox.js';
 
 /** What `gt done` submitted. */
 export interface Submitted {
@@ -37,20 +37,26 @@ export async function submitWork(input: {
   const source = store.get(input.bead);
   if (source === null)
     throw new PolecatError('done.no_bead', `the hooked bead ${input.bead} is gone: ask the mayor what to do`);
-  const current = await git(['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: dir });
-  if (current !== input.branch)
+  const status = await sandboxStatus(dir);
+  if (status.branch !== input.branch)
     throw new PolecatError(
       'done.wrong_branch',
-      `the sandbox is on ${current}, not on ${input.branch}: check out ${input.branch}, then run gt done again`,
+      `the sandbox is on ${status.branch ?? 'a detached HEAD'}, not on ${input.branch}: check out ${input.branch}, then run gt done again`,
     );
-  const dirty = await dirtyFiles(dir);
-  if (dirty.length > 0)
+  if (status.dirty) {
+    const dirty = await dirtyFiles(dir);
     throw new PolecatError(
       'done.dirty_tree',
       `uncommitted changes in the sandbox (${dirty.slice(0, 5).join('; ')}): commit them (or remove them), then run gt done again`,
       { details: { files: dirty } },
     );
-  const sha = await git(['rev-parse', 'HEAD'], { cwd: dir });
+  }
+  const sha = status.head;
+  if (sha === null)
+    throw new PolecatError(
+      'done.no_commits',
+      `${input.branch} has no commits yet: commit your work, then run gt done again`,
+    );
   // Against the last fetched target: a branch ahead of an older target is ahead of the newer one too.
   const ahead = await git(['rev-list', '--count', `origin/${rig.default_branch}..HEAD`], { cwd: dir });
   if (ahead === '0')
@@ -64,15 +70,15 @@ export async function submitWork(input: {
     const r = await gitOk(['ls-remote', 'origin', `refs/heads/${input.branch}`], { cwd: dir });
     return r.code === 0 ? (r.stdout.split(/\s+/)[0] ?? '') : '';
   };
-  if ((await remoteSha()) !== sha) {
-    await gitRetry(['push', '--force', 'origin', `HEAD:refs/heads/${input.branch}`], { cwd: dir });
-    const pushed = await remoteSha();
-    if (pushed !== sha)
-      throw new PolecatError(
-        'done.push_unverified',
-        `pushed ${input.branch} but the remote has ${pushed === '' ? 'no such branch' : pushed}: run gt done again`,
-      );
-  }
+  // Pushing what the remote already has changes nothing, so a second `gt done` pushes again and
+  // verifies, rather than asking the remote first.
+  await gitRetry(['push', '--force', 'origin', `${sha}:refs/heads/${input.branch}`], { cwd: dir });
+  const pushed = await remoteSha();
+  if (pushed !== sha)
+    throw new PolecatError(
+      'done.push_unverified',
+      `pushed ${input.branch} but the remote has ${pushed === '' ? 'no such branch' : pushed}: run gt done again`,
+    );
 
   let mr: MergeRequest | undefined;
   store.transaction(() => {

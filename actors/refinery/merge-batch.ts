@@ -73,9 +73,13 @@ export async function mergeBatch(input: BatchInput): Promise<BatchOutcome[]> {
 
   const outcomes = new Map<string, BatchOutcome>();
   const stack: Array<{ id: string; head: string }> = [];
+  const sources = await remoteBranches(
+    input.items.map((i) => i.branch),
+    at,
+  );
   let head = onto;
   for (const item of input.items) {
-    const source = await resolve(remoteRef(item.branch), at);
+    const source = sources.get(item.branch) ?? null;
     if (source === null) {
       outcomes.set(item.id, {
         id: item.id,
@@ -118,9 +122,12 @@ export async function mergeBatch(input: BatchInput): Promise<BatchOutcome[]> {
     stack.push({ id: item.id, head });
   }
 
-  const gates = async (sha: string): Promise<GateVerdict> => {
-    await git(['reset', '--quiet', '--hard', sha], at);
-    await git(['clean', '-q', '-fdx'], at);
+  // The first run is on the stack just built from a clean tree; a bisection step resets and cleans.
+  const gates = async (sha: string, fresh = false): Promise<GateVerdict> => {
+    if (!fresh) {
+      await git(['reset', '--quiet', '--hard', sha], at);
+      await git(['clean', '-q', '-fdx'], at);
+    }
     for (const gate of input.gates) {
       const r = await runGate(gate, {
         cwd: input.worktree,
@@ -135,7 +142,7 @@ export async function mergeBatch(input: BatchInput): Promise<BatchOutcome[]> {
 
   let landCount = stack.length;
   if (stack.length > 0) {
-    const verdict = await gates(head);
+    const verdict = await gates(head, true);
     if (!verdict.ok) {
       // The smallest red prefix: its last merge request is the culprit (prefixes of a red one stay red).
       let lo = 0;
@@ -209,4 +216,18 @@ export async function mergeBatch(input: BatchInput): Promise<BatchOutcome[]> {
     log(pushed ? `landed ${landCount} on ${target} at ${landing}` : `${target} moved: the batch runs again`);
   }
   return input.items.map((i) => outcomes.get(i.id) ?? { id: i.id, kind: 'deferred', reason: 'not reached' });
+}
+
+/** The commits of origin's copies of `branches` (one git call), absent for a branch origin lacks. */
+async function remoteBranches(branches: readonly string[], at: GitOptions): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (branches.length === 0) return out;
+  const refs = branches.map((b) => remoteRef(b));
+  const listed = await git(['for-each-ref', '--format=%(objectname) %(refname)', ...refs], at);
+  for (const line of listed.split('\n')) {
+    const [sha, ref] = line.split(' ');
+    const i = ref === undefined ? -1 : refs.indexOf(ref);
+    if (sha !== undefined && i >= 0) out.set(branches[i] as string, sha);
+  }
+  return out;
 }

@@ -73,11 +73,8 @@ export async function hasAllPatches(onto: string, source: string, options: GitOp
 }
 
 async function rebaseInProgress(options: GitOptions): Promise<boolean> {
-  for (const dir of ['rebase-merge', 'rebase-apply']) {
-    const p = await git(['rev-parse', '--git-path', dir], options);
-    if (fs.existsSync(path.resolve(options.cwd, p))) return true;
-  }
-  return false;
+  const out = await git(['rev-parse', '--git-path', 'rebase-merge', '--git-path', 'rebase-apply'], options);
+  return out.split('\n').some((p) => p !== '' && fs.existsSync(path.resolve(options.cwd, p)));
 }
 
 /** Aborts a rebase left over (a crash), then drops every change and untracked file. */
@@ -89,9 +86,9 @@ export async function cleanWorktree(options: GitOptions): Promise<void> {
 
 /** GIT_COMMITTER_* of the refinery unless the repository (or the user) has an identity. */
 export async function committerEnv(options: GitOptions): Promise<Record<string, string>> {
-  const name = await gitOk(['config', '--get', 'user.name'], options);
-  const email = await gitOk(['config', '--get', 'user.email'], options);
-  if (name.code === 0 && email.code === 0) return {};
+  const r = await gitOk(['config', '--get-regexp', '^user\\.(name|email)$'], options);
+  const keys = new Set(r.code === 0 ? r.stdout.split('\n').map((l) => l.split(' ')[0]) : []);
+  if (keys.has('user.name') && keys.has('user.email')) return {};
   return { GIT_COMMITTER_NAME: REFINERY_GIT_IDENTITY.name, GIT_COMMITTER_EMAIL: REFINERY_GIT_IDENTITY.email };
 }
 

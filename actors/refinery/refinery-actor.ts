@@ -41,6 +41,9 @@ export interface RefineryActorOptions {
   onMerged: (bead: string) => void;
 }
 
+/** Merged branches left on origin while the queue is busy, at most, before one push deletes them. */
+const MAX_UNPRUNED = 16;
+
 /** A hosted refinery. */
 export interface RefineryActor {
   readonly address: string;
@@ -169,6 +172,33 @@ export function startRefineryActor(options: RefineryActorOptions): RefineryActor
     options.polecat(m.mr.worker)?.conflicted(conflictBead);
   };
 
+  // Merged branches still on origin, each with the commit it must still be at to be deleted. While
+  // more merge requests wait they pile up here (up to MAX_UNPRUNED), so a burst of merges is not slowed
+  // by a push per pass. A daemon stopped meanwhile leaves those few on origin: merged, harmless.
+  const unpruned = new Map<string, string>();
+  const pruneMerged = async (): Promise<void> => {
+    if (unpruned.size === 0) return;
+    const branches = [...unpruned];
+    unpruned.clear();
+    // Best effort, after the merges are verified, in one push. The lease makes sure a branch that was
+    // pushed again since (new work under the same name) is left alone.
+    const args = [
+      'push',
+      '--quiet',
+      ...branches.map(([b, sha]) => `--force-with-lease=refs/heads/${b}:${sha}`),
+      'origin',
+      ...branches.map(([b]) => `:refs/heads/${b}`),
+    ];
+    await withRigLock(options.rigPaths.dir, () => gitOk(args, { cwd: options.rigPaths.refinery })).then(
+      (r) => {
+        if (r.code !== 0)
+          log.warn({ branches: branches.map(([b]) => b), err: r.stderr }, 'could not delete merged branches');
+      },
+      (err: unknown) =>
+        log.warn({ err, branches: branches.map(([b]) => b) }, 'could not delete merged branches'),
+    );
+  };
+
   const mergeNext = async (): Promise<MergeOutcome> => {
     const rig = rigConfig();
     const batch = readyMergeRequests(store, rig.name)
@@ -212,20 +242,12 @@ export function startRefineryActor(options: RefineryActorOptions): RefineryActor
       }
     }
     if (counts.merged > 0) {
-      const branches = batch
-        .filter((m) => outcomes.find((o) => o.id === m.bead.id)?.kind === 'merged')
-        .map((m) => m.mr.branch);
-      // Best effort, after the merge is verified: one push deletes every merged branch.
-      await withRigLock(options.rigPaths.dir, () =>
-        gitOk(['push', '--quiet', 'origin', '--delete', ...branches], { cwd: options.rigPaths.refinery }),
-      ).then(
-        (r) => {
-          if (r.code !== 0) log.warn({ branches, err: r.stderr }, 'could not delete the merged branches');
-        },
-        (err: unknown) => log.warn({ err, branches }, 'could not delete the merged branches'),
-      );
+      for (const m of batch)
+        if (outcomes.find((o) => o.id === m.bead.id)?.kind === 'merged') unpruned.set(m.mr.branch, m.mr.sha);
       options.onMerged(batch[0]?.mr.source ?? '');
     }
+    if (unpruned.size >= MAX_UNPRUNED || readyMergeRequests(store, rig.name).length === 0)
+      await pruneMerged();
     return counts;
   };
 

@@ -37,6 +37,22 @@ describe('sling to merge', () => {
     expect(bead['close_reason']).toMatch(/^Merged in app-/);
     expect(await town.mainLog()).toContain('add hello');
     expect((await town.show(reply.convoy))['status']).toBe('closed');
+    // The queue is empty, so the refinery deletes the merged branch from the upstream.
+    const branches = async () =>
+      (
+        await execa('git', [
+          '--git-dir',
+          town.upstream,
+          'for-each-ref',
+          '--format=%(refname)',
+          'refs/heads/polecat/',
+        ])
+      ).stdout;
+    await waitFor(
+      'the merged polecat branch deleted upstream',
+      async () => (await branches()) === '',
+      10_000,
+    );
   });
 
   it('gt polecat add makes the sandbox up front; its sessions run at polecat_nice (default 19)', async () => {
