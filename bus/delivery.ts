@@ -150,7 +150,7 @@ export function peekHeader(data: Uint8Array): EnvelopeHeader | null {
   if (literal(data, tp1, KEY_BODY) < 0) return null;
   const type = typeAt(data, type0, type1);
   if (type === null) return null;
-  return new PeekedHeader(data, type, [id0, id1, type0, type1, from0, from1, to0, to1, at0, at1, tp0, tp1]);
+  return new PeekedHeader(data, type, from0, to0, at0, tp0);
 }
 
 /** The registered types' bytes by length: a type is recognised without making a string. */
@@ -175,33 +175,40 @@ function typeAt(d: Uint8Array, start: number, end: number): MessageType | null {
 /** A header read in place: each field is made into a string when it is first read. */
 class PeekedHeader implements EnvelopeHeader {
   private buf: Buffer | undefined;
+  /** Where the from, to, at and traceparent values start; each ends where the next key begins. */
   constructor(
     private readonly data: Uint8Array,
     readonly type: MessageType,
-    private readonly at_: readonly number[],
+    private readonly from0: number,
+    private readonly to0: number,
+    private readonly at0: number,
+    private readonly tp0: number,
   ) {}
-  private field(k: number): string {
+  private slice(start: number, end: number): string {
     this.buf ??= Buffer.isBuffer(this.data)
       ? this.data
       : Buffer.from(this.data.buffer, this.data.byteOffset, this.data.byteLength);
-    return this.buf.toString('latin1', this.at_[k], this.at_[k + 1]);
+    return this.buf.toString('latin1', start, end);
   }
   get id(): string {
-    return this.field(0);
+    return this.slice(KEY_ID.length, KEY_ID.length + 32);
   }
   get from(): string {
-    return this.field(4);
+    return this.slice(this.from0, this.to0 - KEY_TO.length);
   }
   get to(): string {
-    return this.field(6);
+    return this.slice(this.to0, this.at0 - KEY_AT.length);
   }
   get at(): string {
-    return this.field(8);
+    return this.slice(this.at0, this.tp0 - KEY_TRACE.length);
   }
   get traceparent(): string {
-    return this.field(10);
+    return this.slice(this.tp0, this.tp0 + TRACEPARENT_LENGTH);
   }
 }
+
+/** `00-` + 32 hex + `-` + 16 hex + `-` + 2 hex. */
+const TRACEPARENT_LENGTH = 55;
 
 /** What a Delivery is made from: a NATS message, or the same three fields. */
 export interface DeliveredMessage {
