@@ -15,7 +15,7 @@ import { withRigLock } from '../polecat/rig-lock.js';
 import { readRigConfig } from '../rig/rig-config.js';
 import type { RigConfig, RigPaths } from '../rig/rig-config.js';
 import { mergeBatch } from './merge-batch.js';
-import { gitOk } from '../git/git.js';
+import { deleteMergedBranches } from './prune-branches.js';
 import { CONFLICT_LABEL, GATE_OUTPUT_MAX, readyMergeRequests, updateMr } from './merge-requests.js';
 import type { MergeRequest } from './merge-requests.js';
 
@@ -180,16 +180,10 @@ export function startRefineryActor(options: RefineryActorOptions): RefineryActor
     if (unpruned.size === 0) return;
     const branches = [...unpruned];
     unpruned.clear();
-    // Best effort, after the merges are verified, in one push. The lease makes sure a branch that was
-    // pushed again since (new work under the same name) is left alone.
-    const args = [
-      'push',
-      '--quiet',
-      ...branches.map(([b, sha]) => `--force-with-lease=refs/heads/${b}:${sha}`),
-      'origin',
-      ...branches.map(([b]) => `:refs/heads/${b}`),
-    ];
-    await withRigLock(options.rigPaths.dir, () => gitOk(args, { cwd: options.rigPaths.refinery })).then(
+    // Best effort, after the merges are verified.
+    await withRigLock(options.rigPaths.dir, () =>
+      deleteMergedBranches(options.rigPaths.refinery, branches),
+    ).then(
       (r) => {
         if (r.code !== 0)
           log.warn({ branches: branches.map(([b]) => b), err: r.stderr }, 'could not delete merged branches');

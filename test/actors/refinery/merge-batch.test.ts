@@ -1,7 +1,21 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mergeBatch } from '../../../actors/refinery/merge-batch.js';
+import type { BatchInput, BatchOutcome } from '../../../actors/refinery/merge-batch.js';
+import { deleteMergedBranches } from '../../../actors/refinery/prune-branches.js';
+import { waitFor } from '../../harness/town.js';
 import { cleanupTemp } from '../rig/rig-fixtures.js';
-import { libJs, makeRig, run } from './merge-fixtures.js';
+import {
+  alive,
+  libJs,
+  makeRig,
+  POLECAT_IDENTITY,
+  run,
+  UPSTREAM_IDENTITY,
+  type RigFixture,
+} from './merge-fixtures.js';
 
 afterAll(cleanupTemp);
 
@@ -87,5 +101,245 @@ describe('mergeBatch', () => {
       gates: [TEST_GATE],
     });
     expect(next[0]?.kind).toBe('merged');
+  });
+});
+
+/** One merge request through the pass the refinery runs. */
+async function mergeOne(
+  rig: RigFixture,
+  branch: string,
+  extra: Partial<BatchInput> = {},
+): Promise<BatchOutcome> {
+  const [outcome] = await mergeBatch({
+    worktree: rig.worktree,
+    target: 'main',
+    items: [{ id: 'mr-1', branch }],
+    gates: [TEST_GATE],
+    ...extra,
+  });
+  return outcome as BatchOutcome;
+}
+
+async function worktreeIsClean(rig: RigFixture): Promise<void> {
+  expect(await run(rig.worktree, ['status', '--porcelain', '--untracked-files=all'])).toBe('');
+  const gitDir = await run(rig.worktree, ['rev-parse', '--absolute-git-dir']);
+  for (const left of ['rebase-merge', 'rebase-apply', 'sequencer', 'CHERRY_PICK_HEAD'])
+    expect(fs.existsSync(path.join(gitDir, left)), left).toBe(false);
+}
+
+describe('mergeBatch, one merge request', () => {
+  it('puts a clean branch on top of main, runs the gates, pushes, and keeps the author', async () => {
+    const rig = await makeRig();
+    const submitted = await rig.pushBranch('polecat/nux/web-a1', [{ 'a.txt': 'a\n' }, { 'b.txt': 'b\n' }]);
+    const moved = await rig.advanceMain({ 'README.md': 'upstream moved on\n' });
+    const result = await mergeOne(rig, 'polecat/nux/web-a1');
+    expect(result).toMatchObject({ kind: 'merged', alreadyMerged: false });
+    if (result.kind !== 'merged') return;
+    expect(await rig.head()).toBe(result.sha);
+    expect(result.sha).not.toBe(submitted);
+    expect(await run(rig.upstream, ['rev-parse', `${result.sha}~2`])).toBe(moved);
+    expect(await run(rig.upstream, ['log', '-2', '--format=%an <%ae>', result.sha])).toBe(
+      'nux polecat <nux@example.com>\nnux polecat <nux@example.com>',
+    );
+    expect(await run(rig.upstream, ['ls-tree', '--name-only', result.sha])).toContain('b.txt');
+    // The worktree's view of origin is current.
+    expect(await run(rig.worktree, ['rev-parse', 'origin/main'])).toBe(result.sha);
+  });
+
+  it('commits as the refinery when git has no identity, and as the configured one when it has', async () => {
+    const rig = await makeRig();
+    const saved = process.env.GIT_CONFIG_GLOBAL;
+    const empty = path.join(rig.scratch, 'empty-gitconfig');
+    fs.writeFileSync(empty, '');
+    process.env.GIT_CONFIG_GLOBAL = empty;
+    try {
+      await rig.pushBranch('polecat/nux/web-a1', [{ 'a.txt': 'a\n' }]);
+      await rig.advanceMain({ 'README.md': 'moved\n' });
+      expect(await mergeOne(rig, 'polecat/nux/web-a1')).toMatchObject({ kind: 'merged' });
+      expect(await run(rig.upstream, ['log', '-1', '--format=%an|%cn <%ce>', 'main'])).toBe(
+        'nux polecat|gt refinery <refinery@gt.localhost>',
+      );
+      await run(rig.mirror, ['config', 'user.name', 'rig bot']);
+      await run(rig.mirror, ['config', 'user.email', 'bot@example.com']);
+      await rig.pushBranch('polecat/nux/web-a2', [{ 'b.txt': 'b\n' }]);
+      await rig.advanceMain({ 'README.md': 'moved again\n' });
+      expect(await mergeOne(rig, 'polecat/nux/web-a2')).toMatchObject({ kind: 'merged' });
+      expect(await run(rig.upstream, ['log', '-1', '--format=%an|%cn <%ce>', 'main'])).toBe(
+        'nux polecat|rig bot <bot@example.com>',
+      );
+    } finally {
+      if (saved === undefined) delete process.env.GIT_CONFIG_GLOBAL;
+      else process.env.GIT_CONFIG_GLOBAL = saved;
+    }
+  });
+
+  it('recovers a worktree left mid-rebase with junk in it (a crash) and merges', async () => {
+    const rig = await makeRig();
+    await rig.pushBranch('polecat/nux/web-a1', [{ 'notes.txt': 'nux\n' }]);
+    await rig.pushBranch('polecat/ace/web-a2', [{ 'notes.txt': 'ace\n' }]);
+    await run(rig.worktree, ['fetch', '-q', 'origin']);
+    await run(rig.worktree, ['checkout', '-q', '--detach', 'origin/polecat/ace/web-a2']);
+    const stuck = await execa('git', ['rebase', 'origin/polecat/nux/web-a1'], {
+      cwd: rig.worktree,
+      env: UPSTREAM_IDENTITY,
+      reject: false,
+    });
+    expect(stuck.exitCode).not.toBe(0);
+    fs.writeFileSync(path.join(rig.worktree, 'junk.txt'), 'junk\n');
+    expect(await mergeOne(rig, 'polecat/nux/web-a1')).toMatchObject({ kind: 'merged' });
+    await worktreeIsClean(rig);
+    expect(fs.readFileSync(path.join(rig.worktree, 'notes.txt'), 'utf8')).toBe('nux\n');
+  });
+
+  it('recovers a worktree left in the middle of a multi-commit cherry-pick (a crash) and merges', async () => {
+    const rig = await makeRig();
+    await rig.pushBranch('polecat/nux/web-a1', [{ 'notes.txt': 'nux\n' }]);
+    await rig.pushBranch('polecat/ace/web-a2', [{ 'notes.txt': 'ace\n' }, { 'more.txt': 'more\n' }]);
+    await run(rig.worktree, ['fetch', '-q', 'origin']);
+    await run(rig.worktree, ['checkout', '-q', '--detach', 'origin/polecat/nux/web-a1']);
+    const commits = (
+      await run(rig.worktree, ['rev-list', '--reverse', 'origin/main..origin/polecat/ace/web-a2'])
+    ).split('\n');
+    const stuck = await execa('git', ['cherry-pick', ...commits], {
+      cwd: rig.worktree,
+      env: UPSTREAM_IDENTITY,
+      reject: false,
+    });
+    expect(stuck.exitCode).not.toBe(0);
+    const gitDir = await run(rig.worktree, ['rev-parse', '--absolute-git-dir']);
+    expect(fs.existsSync(path.join(gitDir, 'sequencer'))).toBe(true);
+    expect(await mergeOne(rig, 'polecat/nux/web-a1')).toMatchObject({ kind: 'merged' });
+    await worktreeIsClean(rig);
+    expect(await mergeOne(rig, 'polecat/ace/web-a2', { gates: [] })).toMatchObject({
+      kind: 'conflict',
+      files: ['notes.txt'],
+    });
+  });
+
+  it('reports a conflict with main, pushes nothing and leaves the worktree clean', async () => {
+    const rig = await makeRig();
+    await rig.pushBranch('polecat/nux/web-a1', [{ 'lib.js': libJs(42).replace('42', '40 + 2') }]);
+    await rig.pushBranch('polecat/ace/web-a2', [
+      { 'lib.js': libJs(42).replace('42', '6 * 7'), 'c.txt': 'c\n' },
+    ]);
+    expect(await mergeOne(rig, 'polecat/nux/web-a1', { gates: [] })).toMatchObject({ kind: 'merged' });
+    const main = await rig.head();
+    const second = await mergeOne(rig, 'polecat/ace/web-a2', { gates: [] });
+    expect(second).toEqual({ id: 'mr-1', kind: 'conflict', files: ['lib.js'], onto: main });
+    expect(await rig.head()).toBe(main);
+    await worktreeIsClean(rig);
+  });
+
+  it('rejects a branch that turns a gate red, with the gate output, and pushes nothing, every time', async () => {
+    const rig = await makeRig();
+    const before = await rig.head();
+    await rig.pushBranch('polecat/nux/web-a1', [{ 'lib.js': libJs(41) }]);
+    const gates = [{ name: 'lint', cmd: 'echo linted', timeout_ms: 5_000 }, TEST_GATE];
+    expect(await mergeOne(rig, 'polecat/nux/web-a1', { gates })).toEqual({
+      id: 'mr-1',
+      kind: 'rejected',
+      gate: 'test',
+      output: 'FAIL: answer() must return 42\n',
+    });
+    expect(await rig.head()).toBe(before);
+    // A red gate is never overridden: the next pass is rejected again.
+    expect(await mergeOne(rig, 'polecat/nux/web-a1', { gates })).toMatchObject({ kind: 'rejected' });
+    expect(await rig.head()).toBe(before);
+  });
+
+  it('rejects on a gate timeout and leaves no gate process behind', async () => {
+    const rig = await makeRig();
+    const before = await rig.head();
+    await rig.pushBranch('polecat/nux/web-a1', [{ 'a.txt': 'a\n' }]);
+    const pidFile = path.join(rig.scratch, 'gate.pid');
+    const gate = {
+      name: 'slow',
+      cmd: `echo started; sleep 30 & echo $! > ${pidFile}; wait`,
+      timeout_ms: 400,
+    };
+    const result = await mergeOne(rig, 'polecat/nux/web-a1', { gates: [gate] });
+    expect(result).toMatchObject({ kind: 'rejected', gate: 'slow' });
+    if (result.kind === 'rejected') expect(result.output).toContain('started');
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    expect(pid).toBeGreaterThan(0);
+    await waitFor('the gate process to be gone', () => !alive(pid), 5_000);
+    expect(await rig.head()).toBe(before);
+  });
+
+  it('finds an already merged branch merged again without running a gate or pushing', async () => {
+    const rig = await makeRig();
+    await rig.pushBranch('polecat/nux/web-a1', [{ 'a.txt': 'a\n' }]);
+    expect(await mergeOne(rig, 'polecat/nux/web-a1')).toMatchObject({ kind: 'merged', alreadyMerged: false });
+    const main = await rig.head();
+    const marker = path.join(rig.scratch, 'gate-ran');
+    const gates = [{ name: 'mark', cmd: `touch ${marker}`, timeout_ms: 5_000 }];
+    expect(await mergeOne(rig, 'polecat/nux/web-a1', { gates })).toEqual({
+      id: 'mr-1',
+      kind: 'merged',
+      sha: main,
+      alreadyMerged: true,
+    });
+    expect(await rig.head()).toBe(main);
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  it('defers when main moves during the gates, and merges on top of it next time', async () => {
+    const rig = await makeRig();
+    await rig.pushBranch('polecat/nux/web-a1', [{ 'a.txt': 'a\n' }]);
+    const marker = path.join(rig.scratch, 'raced');
+    // Pushes someone else's commit to upstream main, once, from the other clone.
+    const race = [
+      `if [ ! -e ${marker} ]; then`,
+      `touch ${marker} && cd ${rig.other} && git fetch -q origin && git checkout -q -B main origin/main`,
+      `&& echo race > race.txt && git add race.txt && git commit -q -m race && git push -q origin HEAD:refs/heads/main;`,
+      'fi',
+    ].join(' ');
+    const gates = [{ name: 'race', cmd: race, timeout_ms: 10_000 }, TEST_GATE];
+    const first = await mergeOne(rig, 'polecat/nux/web-a1', { gates, env: UPSTREAM_IDENTITY });
+    expect(first).toMatchObject({ kind: 'deferred' });
+    const raced = await rig.head();
+    expect(await run(rig.upstream, ['log', '-1', '--format=%s', 'main'])).toBe('race');
+
+    const second = await mergeOne(rig, 'polecat/nux/web-a1', { gates, env: UPSTREAM_IDENTITY });
+    expect(second).toMatchObject({ kind: 'merged', alreadyMerged: false });
+    if (second.kind !== 'merged') return;
+    expect(await rig.head()).toBe(second.sha);
+    expect(await run(rig.upstream, ['rev-parse', `${second.sha}~1`])).toBe(raced);
+  });
+
+  it('reports a branch missing on origin', async () => {
+    const rig = await makeRig();
+    expect(await mergeOne(rig, 'polecat/nux/none')).toEqual({
+      id: 'mr-1',
+      kind: 'missing',
+      reason: 'branch polecat/nux/none is not on origin',
+    });
+  });
+});
+
+describe('deleteMergedBranches', () => {
+  it('deletes merged branches in one push and keeps one pushed again since it merged', async () => {
+    const rig = await makeRig();
+    const a1 = await rig.pushBranch('polecat/nux/web-a1', [{ 'a.txt': 'a\n' }]);
+    const a2 = await rig.pushBranch('polecat/ace/web-a2', [{ 'b.txt': 'b\n' }]);
+    // web-a2 gets new work under the same name after the sha the refinery merged.
+    await run(rig.polecat, ['checkout', '-q', 'polecat/ace/web-a2']);
+    fs.writeFileSync(path.join(rig.polecat, 'c.txt'), 'c\n');
+    await run(rig.polecat, ['add', 'c.txt']);
+    await run(rig.polecat, ['commit', '-qm', 'more work'], POLECAT_IDENTITY);
+    await run(rig.polecat, ['push', '-q', 'origin', 'HEAD:refs/heads/polecat/ace/web-a2']);
+    const newer = await rig.head('polecat/ace/web-a2');
+    expect(newer).not.toBe(a2);
+    const r = await deleteMergedBranches(rig.worktree, [
+      ['polecat/nux/web-a1', a1],
+      ['polecat/ace/web-a2', a2],
+    ]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('polecat/ace/web-a2');
+    expect(await rig.head('polecat/nux/web-a1')).toBeNull();
+    expect(await rig.head('polecat/ace/web-a2')).toBe(newer);
+    // Already gone: deleting again refuses that one and changes nothing else.
+    expect((await deleteMergedBranches(rig.worktree, [['polecat/nux/web-a1', a1]])).code).not.toBe(0);
+    expect(await rig.head('polecat/ace/web-a2')).toBe(newer);
   });
 });
