@@ -13,6 +13,7 @@ import { createEnvelope } from '../bus/envelope.js';
 import type { MessageBody, MessageType } from '../bus/messages.js';
 import { unwrapReply } from '../bus/reply.js';
 import { cmd } from '../bus/subjects.js';
+import { cpuMs, gitRunnerPid, rssMb } from './proc.js';
 import { formatMs, formatTable, percentile } from './stats.js';
 
 /** Options of the work-loop benchmark. */
@@ -24,17 +25,6 @@ export interface LoopBenchOptions {
   /** Give up after this long. Default 300 s. */
   timeoutMs?: number;
   log?: (line: string) => void;
-}
-
-function cpuMs(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
 /** All cores' busy and total time (ms) so far, from /proc/stat. */
@@ -177,6 +167,8 @@ export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void
     await bus.flush();
 
     const cpu0 = cpuMs(started.pid);
+    const runner = gitRunnerPid(started.pid);
+    const runnerCpu0 = runner === null ? 0 : cpuMs(runner);
     const machine0 = machineCpu();
     let peakRss = rssMb(started.pid);
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(started.pid))), 250);
@@ -198,6 +190,12 @@ export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void
     const wallMs = Date.now() - t0;
     clearInterval(sampler);
     const cpu = cpuMs(started.pid) - cpu0;
+    let runnerCpu = Number.NaN;
+    try {
+      if (runner !== null) runnerCpu = cpuMs(runner) - runnerCpu0;
+    } catch {
+      // The runner was restarted during the run.
+    }
     const machine1 = machineCpu();
     await sub.unsubscribe();
 
@@ -284,7 +282,8 @@ export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void
     log('');
     log(
       `all ${count} merged in ${(wallMs / 1000).toFixed(1)} s; daemon CPU ${(cpu / 1000).toFixed(1)} s ` +
-        `(${((100 * cpu) / wallMs).toFixed(0)} % of one core), peak RSS ${peakRss.toFixed(0)} MB`,
+        `(${((100 * cpu) / wallMs).toFixed(0)} % of one core), peak RSS ${peakRss.toFixed(0)} MB; ` +
+        `its git runner ${Number.isNaN(runnerCpu) ? '?' : (runnerCpu / 1000).toFixed(1)} CPU-s`,
     );
     const busy = machine1.busy - machine0.busy;
     log(

@@ -5,6 +5,8 @@ import type { BusConnection, BusLog } from '../../bus/connection.js';
 import { ensureEventStream } from '../../bus/event-stream.js';
 import { cmd } from '../../bus/subjects.js';
 import type { TownHost } from '../host/contract.js';
+import { GitRunner } from '../git/git-runner.js';
+import { useGitRunner } from '../git/git.js';
 import { startTownHost } from '../host/town-host.js';
 import { createRootLogger } from '../logger.js';
 import type { Logger } from '../logger.js';
@@ -38,6 +40,7 @@ interface Running {
   supervisor?: NatsSupervisor;
   bus?: BusConnection;
   host?: TownHost;
+  gitRunner?: GitRunner;
 }
 
 /**
@@ -102,6 +105,8 @@ async function start(running: Running, requestStop: (graceMs?: number) => void):
   const town = config.name;
   const startedAt = new Date().toISOString();
   log.info({ root: paths.root }, 'daemon starting');
+  running.gitRunner = new GitRunner();
+  useGitRunner(running.gitRunner);
   running.supervisor = await startNatsSupervisor({ config, paths, log });
   const supervisor = running.supervisor;
   running.bus = await connectBus({ ...townNats(config), name: `gt-daemon ${town}`, log: busLog(log) });
@@ -144,6 +149,8 @@ async function stopAll(running: Running, reason: string, graceMs: number): Promi
     }
   };
   await step('host.stop', () => running.host?.stop(graceMs));
+  useGitRunner(null);
+  await step('git runner stop', () => running.gitRunner?.stop(Math.max(0, deadline - Date.now())));
   await step('bus.close', () => running.bus?.close(Math.max(0, deadline - Date.now())));
   await step('nats stop', () => running.supervisor?.stop());
   if (readPid(paths.pidFile) === process.pid) removeFile(paths.pidFile);

@@ -1,4 +1,5 @@
 import type * as ExecaModule from 'execa';
+import type { GitRunner } from './git-runner.js';
 
 /** Options of one git run. */
 export interface GitOptions {
@@ -51,6 +52,16 @@ export const DEFAULT_GIT_TIMEOUT_MS = 120_000;
 /** execa, imported by the first git run: a short-lived CLI that never runs git does not load it. */
 let execaModule: Promise<typeof ExecaModule> | undefined;
 
+let runner: GitRunner | null = null;
+
+/**
+ * From now on git runs through `r` (the daemon's GitRunner: starting processes from a small process
+ * keeps the daemon's event loop free), or again directly with null.
+ */
+export function useGitRunner(r: GitRunner | null): void {
+  runner = r;
+}
+
 /**
  * Environment every git run gets. Nothing may wait for a human: no terminal prompt for credentials
  * (`GIT_TERMINAL_PROMPT=0`, stdin closed), no editor (`GIT_EDITOR=true`, so `commit` without `-m`
@@ -86,12 +97,30 @@ async function run(
   const config =
     options.hooks === true ? [] : ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false'];
   const timeoutMs = options.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS;
+  const env = { ...SAFE_ENV, ...options.env, GIT_TERMINAL_PROMPT: '0' };
+  if (runner !== null) {
+    const r = await runner.run({
+      args: [...config, ...args],
+      cwd: options.cwd,
+      env,
+      timeoutMs,
+      ...(options.input === undefined ? {} : { input: options.input }),
+    });
+    const stderr = r.stderr.trim();
+    return {
+      code: r.code,
+      stdout: r.stdout.trimEnd(),
+      stderr: r.code === -1 && stderr === '' && !r.timedOut ? (r.error ?? '') : stderr,
+      timedOut: r.timedOut,
+      ...(r.code === 0 ? {} : { cause: new Error(r.error ?? `git exited ${r.code}`) }),
+    };
+  }
   // Its own process group, so a timeout also stops the helpers git starts (git-remote-http, ssh),
   // which hold git's stdout and stderr open.
   const { execa } = await (execaModule ??= import('execa'));
   const child = execa('git', [...config, ...args], {
     cwd: options.cwd,
-    env: { ...SAFE_ENV, ...options.env, GIT_TERMINAL_PROMPT: '0' },
+    env,
     reject: false,
     detached: true,
     stripFinalNewline: false,
