@@ -3,9 +3,9 @@ import type { GitOptions } from '../git/git.js';
 import { DEFAULT_GATE_OUTPUT_BYTES, runGate } from './gates.js';
 import type { GateSpec } from './gates.js';
 import {
+  branchCommits,
   cleanWorktree,
   committerEnv,
-  hasAllPatches,
   MergeEngineError,
   NON_FAST_FORWARD,
   REBASE_CONFIG,
@@ -88,13 +88,11 @@ export async function mergeBatch(input: BatchInput): Promise<BatchOutcome[]> {
       });
       continue;
     }
-    if (await hasAllPatches(onto, source, at)) {
+    const { commits, pending } = await branchCommits(onto, source, at);
+    if (!pending) {
       outcomes.set(item.id, { id: item.id, kind: 'merged', sha: onto, alreadyMerged: true });
       continue;
     }
-    const commits = (await git(['rev-list', '--reverse', '--no-merges', `${onto}..${source}`], at))
-      .split('\n')
-      .filter((c) => c !== '');
     const pick = await gitOk(
       [...REBASE_CONFIG, 'cherry-pick', '--allow-empty', '--keep-redundant-commits', ...commits],
       {

@@ -33,10 +33,18 @@ export async function resolve(ref: string, options: GitOptions): Promise<string 
   return r.code === 0 && r.stdout !== '' ? r.stdout : null;
 }
 
-/** Every commit of `source` missing from `onto` has an equivalent patch in `onto` (`git cherry`). */
-export async function hasAllPatches(onto: string, source: string, options: GitOptions): Promise<boolean> {
-  const out = await git(['cherry', onto, source], options);
-  return !out.split('\n').some((line) => line.startsWith('+'));
+/**
+ * The commits of `source` that are not in `onto`, oldest first, merges left out (what `rev-list
+ * --reverse --no-merges onto..source` lists), and whether any of them has no equivalent patch in
+ * `onto` yet: one `git cherry`, which marks each `+` (to apply) or `-` (already there).
+ */
+export async function branchCommits(
+  onto: string,
+  source: string,
+  options: GitOptions,
+): Promise<{ commits: string[]; pending: boolean }> {
+  const lines = (await git(['cherry', onto, source], options)).split('\n').filter((l) => l !== '');
+  return { commits: lines.map((l) => l.slice(2)), pending: lines.some((l) => l.startsWith('+')) };
 }
 
 /** What a crash can leave half done in the worktree: a rebase, or a (multi-commit) cherry-pick. */

@@ -307,6 +307,36 @@ describe('mergeBatch, one merge request', () => {
     expect(await run(rig.upstream, ['rev-parse', `${second.sha}~1`])).toBe(raced);
   });
 
+  it('lands the commits of a branch that merged another one in, in rev-list order, without the merge', async () => {
+    const rig = await makeRig();
+    await rig.pushBranch('polecat/nux/web-a1', [{ 'a.txt': 'a\n' }, { 'b.txt': 'b\n' }]);
+    await run(rig.polecat, ['checkout', '-q', '-b', 'side', 'origin/main']);
+    fs.writeFileSync(path.join(rig.polecat, 's.txt'), 's\n');
+    await run(rig.polecat, ['add', 's.txt']);
+    await run(rig.polecat, ['commit', '-qm', 'side'], POLECAT_IDENTITY);
+    await run(rig.polecat, ['checkout', '-q', 'polecat/nux/web-a1']);
+    await run(rig.polecat, ['merge', '-q', '--no-edit', 'side'], POLECAT_IDENTITY);
+    fs.writeFileSync(path.join(rig.polecat, 'c.txt'), 'c\n');
+    await run(rig.polecat, ['add', 'c.txt']);
+    await run(rig.polecat, ['commit', '-qm', 'after the merge'], POLECAT_IDENTITY);
+    await run(rig.polecat, ['push', '-q', 'origin', 'HEAD:refs/heads/polecat/nux/web-a1']);
+    const before = await rig.head();
+    // The branch's own commits in the order `rev-list --no-merges` walks them (newest first here).
+    const own = await run(rig.upstream, ['log', '--no-merges', '--format=%s', 'main..polecat/nux/web-a1']);
+    expect(own.split('\n').sort()).toEqual([
+      'after the merge',
+      'polecat/nux/web-a1 1',
+      'polecat/nux/web-a1 2',
+      'side',
+    ]);
+    const result = await mergeOne(rig, 'polecat/nux/web-a1');
+    expect(result).toMatchObject({ kind: 'merged', alreadyMerged: false });
+    expect(await run(rig.upstream, ['log', '--format=%s', `${before ?? ''}..main`])).toBe(own);
+    expect(await run(rig.upstream, ['rev-list', '--merges', 'main'])).toBe('');
+    // Submitted again, every commit is found on main: finished without a push.
+    expect(await mergeOne(rig, 'polecat/nux/web-a1')).toMatchObject({ kind: 'merged', alreadyMerged: true });
+  });
+
   it('reports a branch missing on origin', async () => {
     const rig = await makeRig();
     expect(await mergeOne(rig, 'polecat/nux/none')).toEqual({
