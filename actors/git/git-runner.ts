@@ -38,7 +38,8 @@ export function gitRunnerEntry(): string {
  */
 export class GitRunner {
   private child: ChildProcess | null = null;
-  private readonly pending = new Map<number, (reply: RunnerReply) => void>();
+  /** The runs sent to the current child, by id. */
+  private pending = new Map<number, (reply: RunnerReply) => void>();
   private nextId = 1;
   private stopped = false;
 
@@ -81,7 +82,10 @@ export class GitRunner {
 
   private start(): ChildProcess {
     const child = spawn(process.execPath, [this.entry], { stdio: ['pipe', 'pipe', 'inherit'] });
+    // Each child answers only the runs sent to it; a new child gets a new map.
+    const pending = new Map<number, (reply: RunnerReply) => void>();
     this.child = child;
+    this.pending = pending;
     child.stdin?.on('error', () => undefined);
     if (child.stdout !== null)
       readline.createInterface({ input: child.stdout }).on('line', (line) => {
@@ -91,15 +95,15 @@ export class GitRunner {
         } catch {
           return;
         }
-        const resolve = this.pending.get(reply.id);
-        this.pending.delete(reply.id);
+        const resolve = pending.get(reply.id);
+        pending.delete(reply.id);
         resolve?.(reply);
       });
     const gone = (why: string) => {
       if (this.child === child) this.child = null;
-      for (const [id, resolve] of this.pending)
+      for (const [id, resolve] of pending)
         resolve({ id, code: -1, stdout: '', stderr: '', timedOut: false, error: why });
-      this.pending.clear();
+      pending.clear();
     };
     // 'close', not 'exit': every reply it wrote has been read by then.
     child.on('close', (code, signal) => gone(`the git runner exited (${signal ?? `code ${code ?? '?'}`})`));
