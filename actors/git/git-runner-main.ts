@@ -1,19 +1,12 @@
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
+import { groupDeadline } from '../process-group.js';
+import { GIT_KILL_GRACE_MS } from './git.js';
 import type { RunnerReply, RunnerRequest } from './git-runner.js';
 
 // The git runner process (git-runner.ts starts it): one JSON request per stdin line, one JSON reply
 // per stdout line, git runs concurrently. It exits once stdin ends and every run has answered, so a
 // daemon that dies (even by kill -9) takes it along.
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group has exited.
-  }
-}
 
 function runOne(req: RunnerRequest): Promise<RunnerReply> {
   return new Promise((resolve) => {
@@ -34,26 +27,18 @@ function runOne(req: RunnerRequest): Promise<RunnerReply> {
     const err: Buffer[] = [];
     child.stdout?.on('data', (c: Buffer) => out.push(c));
     child.stderr?.on('data', (c: Buffer) => err.push(c));
-    let timedOut = false;
-    let forceKill: NodeJS.Timeout | undefined;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(child.pid, 'SIGTERM');
-      forceKill = setTimeout(() => killGroup(child.pid, 'SIGKILL'), 2_000);
-    }, req.timeoutMs);
+    const deadline = groupDeadline(child.pid, req.timeoutMs, GIT_KILL_GRACE_MS);
     child.on('error', (error) => {
-      clearTimeout(timer);
-      clearTimeout(forceKill);
-      done({ code: -1, stdout: '', stderr: '', timedOut, error: error.message });
+      deadline.cancel();
+      done({ code: -1, stdout: '', stderr: '', timedOut: deadline.timedOut, error: error.message });
     });
     child.on('close', (code) => {
-      clearTimeout(timer);
-      clearTimeout(forceKill);
+      deadline.cancel();
       done({
         code: code ?? -1,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
-        timedOut,
+        timedOut: deadline.timedOut,
       });
     });
     if (req.input !== undefined) {

@@ -1,4 +1,5 @@
 import type * as ExecaModule from 'execa';
+import { groupDeadline } from '../process-group.js';
 import type { GitRunner } from './git-runner.js';
 
 /** Options of one git run. */
@@ -49,6 +50,9 @@ export class GitError extends Error {
 
 export const DEFAULT_GIT_TIMEOUT_MS = 120_000;
 
+/** After a timeout's SIGTERM, how long git and its helpers get before SIGKILL. */
+export const GIT_KILL_GRACE_MS = 2_000;
+
 /** execa, imported by the first git run: a short-lived CLI that never runs git does not load it. */
 let execaModule: Promise<typeof ExecaModule> | undefined;
 
@@ -79,15 +83,6 @@ const SAFE_ENV: Readonly<Record<string, string>> = {
 
 function command(args: readonly string[]): string {
   return `git ${args.map((a) => (/^[\w./:=@+,-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`;
-}
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group has exited.
-  }
 }
 
 async function run(
@@ -126,16 +121,10 @@ async function run(
     stripFinalNewline: false,
     ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
   });
-  let timedOut = false;
-  let forceKill: NodeJS.Timeout | undefined;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup(child.pid, 'SIGTERM');
-    forceKill = setTimeout(() => killGroup(child.pid, 'SIGKILL'), 2_000);
-  }, timeoutMs);
+  const deadline = groupDeadline(child.pid, timeoutMs, GIT_KILL_GRACE_MS);
   const r = await child;
-  clearTimeout(timer);
-  clearTimeout(forceKill);
+  deadline.cancel();
+  const { timedOut } = deadline;
   const stdout = typeof r.stdout === 'string' ? r.stdout.trimEnd() : '';
   const stderr = typeof r.stderr === 'string' ? r.stderr.trim() : '';
   const code = typeof r.exitCode === 'number' ? r.exitCode : -1;

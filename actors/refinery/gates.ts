@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { groupDeadline, killGroup } from '../process-group.js';
 
 /** One gate of a rig (`rig.json` `gates[]`): a shell command that must exit 0 for a merge to land. */
 export interface GateSpec {
@@ -74,15 +75,6 @@ class OutputTail {
   }
 }
 
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is gone.
-  }
-}
-
 /**
  * Runs one gate: `sh -c <cmd>` in `options.cwd`, in its own process group, with `GT_GATE=<name>` and
  * stdin closed. On timeout the whole group gets SIGTERM, then SIGKILL after the grace period; once the
@@ -103,19 +95,10 @@ export async function runGate(gate: GateSpec, options: GateRunOptions): Promise<
   child.stdout?.on('data', (chunk: Buffer | string) => tail.push(chunk));
   child.stderr?.on('data', (chunk: Buffer | string) => tail.push(chunk));
 
-  let timedOut = false;
-  let forceKill: NodeJS.Timeout | undefined;
   let drain: NodeJS.Timeout | undefined;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup(child.pid, 'SIGTERM');
-    forceKill = setTimeout(
-      () => killGroup(child.pid, 'SIGKILL'),
-      options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
-    );
-  }, gate.timeout_ms);
+  const deadline = groupDeadline(child.pid, gate.timeout_ms, options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
   child.once('exit', () => {
-    clearTimeout(timer);
+    deadline.cancel();
     killGroup(child.pid, 'SIGKILL');
     drain = setTimeout(() => {
       child.stdout?.destroy();
@@ -124,10 +107,10 @@ export async function runGate(gate: GateSpec, options: GateRunOptions): Promise<
   });
 
   const r = await child;
-  clearTimeout(timer);
-  clearTimeout(forceKill);
+  deadline.cancel();
   clearTimeout(drain);
   killGroup(child.pid, 'SIGKILL');
+  const { timedOut } = deadline;
 
   const exitCode = typeof r.exitCode === 'number' ? r.exitCode : null;
   if (exitCode === null && !timedOut && r.failed && child.pid === undefined) tail.push(`${r.message}\n`);
