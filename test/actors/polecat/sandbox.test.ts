@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cleanSandbox,
@@ -8,34 +7,16 @@ import {
   provisionSandbox,
   sandboxDir,
 } from '../../../actors/polecat/sandbox.js';
-import { addRig } from '../../../actors/rig/rig-add.js';
-import { rigPaths } from '../../../actors/rig/rig-config.js';
 import type { RigPaths } from '../../../actors/rig/rig-config.js';
-import { installTown } from '../../../actors/town/install.js';
 import { townFixtures } from '../../harness/town.js';
-import { createUpstream } from '../../harness/work-town.js';
-
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'gt test',
-  GIT_AUTHOR_EMAIL: 'gt-test@example.com',
-  GIT_COMMITTER_NAME: 'gt test',
-  GIT_COMMITTER_EMAIL: 'gt-test@example.com',
-};
+import { git, polecatRig } from './polecat-fixtures.js';
 
 const fx = townFixtures();
 let rig: RigPaths;
 let upstream: string;
 
-const git = async (cwd: string, ...args: string[]) =>
-  (await execa('git', args, { cwd, env: { ...process.env, ...GIT_ENV } })).stdout.trim();
-
 beforeAll(async () => {
-  const dir = fx.dir();
-  upstream = await createUpstream(dir, { 'README.md': 'sandbox\n' });
-  const root = path.join(dir, 'alpha');
-  await installTown(root, { name: 'alpha' });
-  await addRig(root, { name: 'app', url: upstream, gates: [] });
-  rig = rigPaths(root, 'app');
+  ({ rig, upstream } = await polecatRig(fx.dir(), 'sandbox\n'));
 });
 
 afterAll(() => fx.cleanup());

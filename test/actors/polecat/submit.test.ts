@@ -1,25 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PolecatError } from '../../../actors/polecat/polecat-errors.js';
 import { prepareSandbox, sandboxStatus } from '../../../actors/polecat/sandbox.js';
 import { submitWork } from '../../../actors/polecat/submit.js';
-import { addRig } from '../../../actors/rig/rig-add.js';
-import { readRigConfig, rigPaths } from '../../../actors/rig/rig-config.js';
+import { readRigConfig } from '../../../actors/rig/rig-config.js';
 import type { RigConfig, RigPaths } from '../../../actors/rig/rig-config.js';
-import { installTown } from '../../../actors/town/install.js';
 import { mergeRequestOf } from '../../../actors/refinery/merge-requests.js';
 import { SqliteBeadStore } from '../../../beads/store.js';
 import { townFixtures } from '../../harness/town.js';
-import { createUpstream } from '../../harness/work-town.js';
-
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'gt test',
-  GIT_AUTHOR_EMAIL: 'gt-test@example.com',
-  GIT_COMMITTER_NAME: 'gt test',
-  GIT_COMMITTER_EMAIL: 'gt-test@example.com',
-};
+import { git, polecatRig } from './polecat-fixtures.js';
 
 const fx = townFixtures();
 let paths: RigPaths;
@@ -27,17 +17,12 @@ let config: RigConfig;
 let upstream: string;
 let store: SqliteBeadStore;
 
-const git = async (cwd: string, ...args: string[]) =>
-  (await execa('git', args, { cwd, env: { ...process.env, ...GIT_ENV } })).stdout.trim();
-
 beforeAll(async () => {
   const dir = fx.dir();
-  upstream = await createUpstream(dir, { 'README.md': 'submit\n' });
-  const root = path.join(dir, 'alpha');
-  await installTown(root, { name: 'alpha' });
-  await addRig(root, { name: 'app', url: upstream, gates: [] });
-  paths = rigPaths(root, 'app');
-  config = readRigConfig(root, 'app') as RigConfig;
+  const made = await polecatRig(dir, 'submit\n');
+  upstream = made.upstream;
+  paths = made.rig;
+  config = readRigConfig(made.root, 'app') as RigConfig;
   store = SqliteBeadStore.create(path.join(dir, 'submit.db'), 'app');
 });
 
