@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { GT_BIN, runGt, townFixtures, waitFor } from './town.js';
+import { alive, GT_BIN, runGt, townFixtures, waitFor } from './town.js';
 import type { GtResult } from './town.js';
 
 /** The `bd` executable next to the `gt` of this test run. */
@@ -52,8 +52,10 @@ export interface WorkTown {
   mergeRequestsOf(bead: string): Promise<Array<Record<string, unknown>>>;
   /** Subjects of the commits on upstream main, newest first. */
   mainLog(): Promise<string[]>;
-  /** Records a process the test started (a daemon brought back with `gt up`), stopped by pid at the end. */
-  track(pid: number): void;
+  /** SIGKILLs the town's daemon (its pid from `gt status`) and waits until it is gone. */
+  killDaemon(): Promise<void>;
+  /** `gt up` again; the new daemon is stopped by pid at the end. Throws when `gt up` fails. */
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -156,7 +158,16 @@ export async function startWorkTown(options: {
     async mainLog() {
       return (await execa('git', ['--git-dir', upstream, 'log', '--format=%s', 'main'])).stdout.split('\n');
     },
-    track: (pid) => fx.track(pid),
+    async killDaemon() {
+      const pid = (await gt(['status', '--json'])).json<{ pid: number }>().pid;
+      process.kill(pid, 'SIGKILL');
+      await waitFor('the daemon to die', () => !alive(pid));
+    },
+    async up() {
+      const up = await gt(['up', '--json']);
+      if (up.code !== 0) throw new Error(`gt up exited ${up.code}: ${up.stderr}`);
+      fx.track(up.json<{ pid: number }>().pid);
+    },
     async stop() {
       await gt(['down', '--grace', '3000']);
       await fx.cleanup();

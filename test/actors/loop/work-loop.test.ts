@@ -204,13 +204,8 @@ describe('sling to merge', () => {
       'the bead to be in progress',
       async () => (await town.show(id))['status'] === 'in_progress',
     );
-    const before = await town.gt(['status', '--json']);
-    const pid = before.json<{ pid: number }>().pid;
-    process.kill(pid, 'SIGKILL');
-    await waitFor('the daemon to die', () => !alive(pid));
-    const up = await town.gt(['up', '--json']);
-    expect(up.code, up.stderr).toBe(0);
-    town.track(up.json<{ pid: number }>().pid);
+    await town.killDaemon();
+    await town.up();
     await town.waitClosed([id], 90_000);
     const mrs = await town.mergeRequestsOf(id);
     expect(mrs).toHaveLength(1);
@@ -260,15 +255,11 @@ describe('sling to merge', () => {
         fs.existsSync(gatePid) ? fs.readFileSync(gatePid, 'utf8').trim().split(' ').map(Number) : undefined,
       30_000,
     );
-    const pid = (await town.gt(['status', '--json'])).json<{ pid: number }>().pid;
-    process.kill(pid, 'SIGKILL');
-    await waitFor('the daemon to die', () => !alive(pid));
+    await town.killDaemon();
     for (const p of gate) if (alive(p)) process.kill(p, 'SIGKILL');
     expect((await town.mainLog()).filter((s) => s === 'slow gate')).toHaveLength(0);
     expect((await town.show(id))['status']).not.toBe('closed');
-    const up = await town.gt(['up', '--json']);
-    expect(up.code, up.stderr).toBe(0);
-    town.track(up.json<{ pid: number }>().pid);
+    await town.up();
     await town.waitClosed([id], 90_000);
     const mrs = await town.mergeRequestsOf(id);
     expect(mrs).toHaveLength(1);
