@@ -245,6 +245,7 @@ export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void
             .join(',')} merged +${(t.merged ?? 0) - t0} agent ${t.agentMs}`,
         );
     const p = (xs: number[], q: number) => percentile(xs, q);
+    const info = (label: string, xs: number[]) => [label, formatMs(p(xs, 50)), formatMs(p(xs, 99)), '-', '-'];
     log('');
     log(
       formatTable(
@@ -257,25 +258,13 @@ export async function runLoopBench(options: LoopBenchOptions = {}): Promise<void
             'p50 < 1.5 s',
             p(overheads, 50) < 1_500 ? 'PASS' : 'FAIL',
           ],
-          ['  of which waiting for a free polecat', formatMs(p(waits, 50)), formatMs(p(waits, 99)), '-', '-'],
-          [
-            'overhead from hooked (no capacity wait)',
-            formatMs(p(hookedOverheads, 50)),
-            formatMs(p(hookedOverheads, 99)),
-            '-',
-            '-',
-          ],
-          ['  of which hooked to session start', formatMs(p(spawns, 50)), formatMs(p(spawns, 99)), '-', '-'],
-          [
-            '  of which last gt done to merged',
-            formatMs(p(mergeWaits, 50)),
-            formatMs(p(mergeWaits, 99)),
-            '-',
-            '-',
-          ],
-          ['sling to merged per bead', formatMs(p(totals, 50)), formatMs(p(totals, 99)), '-', '-'],
-          ['agent time per bead', formatMs(p(agents, 50)), formatMs(p(agents, 99)), '-', '-'],
-          ['gate time per merge', formatMs(p(gateMs, 50)), formatMs(p(gateMs, 99)), '-', '-'],
+          info('  of which waiting for a free polecat', waits),
+          info('overhead from hooked (no capacity wait)', hookedOverheads),
+          info('  of which hooked to session start', spawns),
+          info('  of which last gt done to merged', mergeWaits),
+          info('sling to merged per bead', totals),
+          info('agent time per bead', agents),
+          info('gate time per merge', gateMs),
         ],
       ),
     );
