@@ -44,6 +44,12 @@ export interface RefineryActorOptions {
 /** Merged branches left on origin while the queue is busy, at most, before one push deletes them. */
 const MAX_UNPRUNED = 16;
 
+/**
+ * How long the queue stays empty before the merged branches are deleted: merge requests that trickle
+ * in one at a time (polecats finishing a few hundred ms apart) should not each wait behind a push.
+ */
+const PRUNE_IDLE_MS = 1_500;
+
 /** A hosted refinery. */
 export interface RefineryActor {
   readonly address: string;
@@ -172,11 +178,18 @@ export function startRefineryActor(options: RefineryActorOptions): RefineryActor
     options.polecat(m.mr.worker)?.conflicted(conflictBead);
   };
 
-  // Merged branches still on origin, each with the commit it must still be at to be deleted. While
-  // more merge requests wait they pile up here (up to MAX_UNPRUNED), so a burst of merges is not slowed
-  // by a push per pass. A daemon stopped meanwhile leaves those few on origin: merged, harmless.
+  // Merged branches still on origin, each with the commit it must still be at to be deleted. They pile
+  // up here (up to MAX_UNPRUNED) until the queue has been empty for PRUNE_IDLE_MS, so a stream of merges
+  // is not slowed by a push per pass. A daemon stopped meanwhile leaves those few on origin: merged,
+  // harmless.
   const unpruned = new Map<string, string>();
+  let pruneTimer: NodeJS.Timeout | undefined;
+  const cancelPrune = () => {
+    clearTimeout(pruneTimer);
+    pruneTimer = undefined;
+  };
   const pruneMerged = async (): Promise<void> => {
+    cancelPrune();
     if (unpruned.size === 0) return;
     const branches = [...unpruned];
     unpruned.clear();
@@ -199,6 +212,7 @@ export function startRefineryActor(options: RefineryActorOptions): RefineryActor
       .slice(0, rig.batch_size)
       .map((m) => (m.mr.state === 'merging' ? m : updateMr(store, m, { state: 'merging' }, address)));
     if (batch.length === 0) return { kind: 'none' };
+    cancelPrune();
     log.info({ mrs: batch.map((m) => m.bead.id) }, 'merging');
     const outcomes = await mergeBatch({
       worktree: options.rigPaths.refinery,
@@ -240,8 +254,11 @@ export function startRefineryActor(options: RefineryActorOptions): RefineryActor
         if (outcomes.find((o) => o.id === m.bead.id)?.kind === 'merged') unpruned.set(m.mr.branch, m.mr.sha);
       options.onMerged(batch[0]?.mr.source ?? '');
     }
-    if (unpruned.size >= MAX_UNPRUNED || readyMergeRequests(store, rig.name).length === 0)
-      await pruneMerged();
+    if (unpruned.size >= MAX_UNPRUNED) await pruneMerged();
+    else if (unpruned.size > 0 && readyMergeRequests(store, rig.name).length === 0) {
+      pruneTimer = setTimeout(() => void pruneMerged(), PRUNE_IDLE_MS);
+      pruneTimer.unref();
+    }
     return counts;
   };
 
@@ -268,6 +285,9 @@ export function startRefineryActor(options: RefineryActorOptions): RefineryActor
     address,
     state: () => actor.state(),
     wake: () => actor.send({ type: 'queue.changed' }),
-    stop: () => actor.stop(),
+    stop: () => {
+      cancelPrune();
+      actor.stop();
+    },
   };
 }
