@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/bd/main.js';
+import { main } from '../dist/cli-bundle/bd.js';
 
 process.exitCode = await main(process.argv);

@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/scripted-agent/main.js';
+import { main } from '../dist/cli-bundle/scripted-agent.js';
 
 process.exit(await main(process.argv));

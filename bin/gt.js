@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/gt/main.js';
+import { main } from '../dist/cli-bundle/gt.js';
 
 process.exitCode = await main(process.argv);

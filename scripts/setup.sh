@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh Debian machine with Node 20.19+:
 # npm dependencies (better-sqlite3 builds from source against Node's own headers),
-# git, nats-server and tmux (through apt-get when missing and root), then builds dist/.
+# git, nats-server and tmux (through apt-get when missing and root), then builds dist/ and bundles
+# the CLIs into dist/cli-bundle/ (scripts/bundle.mjs).
 # Idempotent: a second run does only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,3 +40,4 @@ fi
 
 echo "setup: building dist/"
 npx tsc -p tsconfig.build.json
+node scripts/bundle.mjs

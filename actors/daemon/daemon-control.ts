@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { BusConnection } from '../../bus/connection.js';
@@ -29,9 +30,18 @@ export interface DaemonStopped {
   killed: boolean;
 }
 
-/** The daemon entry script next to this module (works from dist/ and from a test build). */
+/**
+ * The daemon entry script: `actors/daemon/daemon-main.js` of the compiled tree this module belongs to,
+ * found upwards from it, so it resolves both from dist/ itself and from the bundled CLIs in
+ * dist/cli-bundle/ (which run `gt up`).
+ */
 export function daemonEntry(): string {
-  return fileURLToPath(new URL('./daemon-main.js', import.meta.url));
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'actors', 'daemon', 'daemon-main.js');
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) return path.join(here, 'daemon-main.js');
+  }
 }
 
 /**
