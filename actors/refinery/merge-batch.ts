@@ -39,6 +39,22 @@ export interface BatchInput {
   log?: (line: string) => void;
   /** Runs git operations that update the shared repository's remote-tracking refs (fetch, push). */
   exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
+  /**
+   * False: start from the remote-tracking refs as they are, without fetching. They stay current when the
+   * rig's own pushes are what moves origin (a push updates the matching `refs/remotes/origin/*`, and the
+   * polecats push from worktrees of the same repository). Only merges are kept from such a pass: if
+   * anything else came of it (a conflict, a red gate, a missing branch, a refused push) and origin's
+   * target is not where the pass left it, those merge requests are decided again after a fetch.
+   * Default true.
+   */
+  fetch?: boolean;
+}
+
+/** One pass's outcomes, and where it left `origin/<target>`. */
+interface Pass {
+  outcomes: BatchOutcome[];
+  tip: string;
+  refused: boolean;
 }
 
 type GateVerdict = { ok: true } | { ok: false; gate: string; output: string };
@@ -49,15 +65,36 @@ type GateVerdict = { ok: true } | { ok: false; gate: string; output: string };
  * files; one already on the target is finished); the gates run once on the whole stack; green pushes it
  * without force and verifies the upstream. A red stack is bisected: the first merge request whose prefix
  * is red is rejected with that gate's output, the prefix before it lands, and the rest wait for the
- * next pass. A red gate is never overridden; nothing that was not gated green is ever pushed.
+ * next pass. A red gate is never overridden; nothing that was not gated green is ever pushed. With
+ * `fetch: false` the pass starts from the remote-tracking refs as they are (see BatchInput.fetch).
  */
 export async function mergeBatch(input: BatchInput): Promise<BatchOutcome[]> {
+  const first = await mergePass(input);
+  const undecided = first.outcomes.filter((o) => o.kind !== 'merged');
+  if (input.fetch !== false || undecided.length === 0) return first.outcomes;
+  const stale =
+    first.refused ||
+    undecided.some((o) => o.kind === 'missing') ||
+    (await remoteHead(input.target, { cwd: input.worktree })) !== first.tip;
+  if (!stale) return first.outcomes;
+  input.log?.(`origin/${input.target} was not current: deciding ${undecided.length} again after a fetch`);
+  const again = new Set(undecided.map((o) => o.id));
+  const second = await mergePass({
+    ...input,
+    fetch: true,
+    items: input.items.filter((i) => again.has(i.id)),
+  });
+  const decided = new Map(second.outcomes.map((o) => [o.id, o]));
+  return first.outcomes.map((o) => decided.get(o.id) ?? o);
+}
+
+async function mergePass(input: BatchInput): Promise<Pass> {
   const log = input.log ?? (() => undefined);
   const at: GitOptions = { cwd: input.worktree };
   const exclusive = input.exclusive ?? (<T>(work: () => Promise<T>) => work());
   const { target } = input;
 
-  await exclusive(() => gitRetry(['fetch', '--quiet', '--prune', 'origin'], at));
+  if (input.fetch !== false) await exclusive(() => gitRetry(['fetch', '--quiet', '--prune', 'origin'], at));
   const onto = await resolve(remoteRef(target), at);
   if (onto === null)
     throw new MergeEngineError(
@@ -139,6 +176,8 @@ export async function mergeBatch(input: BatchInput): Promise<BatchOutcome[]> {
   };
 
   let landCount = stack.length;
+  let tip = onto;
+  let refused = false;
   if (stack.length > 0) {
     const verdict = await gates(head, true);
     if (!verdict.ok) {
@@ -204,6 +243,8 @@ export async function mergeBatch(input: BatchInput): Promise<BatchOutcome[]> {
         );
       return true;
     });
+    if (pushed) tip = landing;
+    else refused = true;
     for (const [i, s] of stack.slice(0, landCount).entries())
       outcomes.set(
         s.id,
@@ -213,7 +254,13 @@ export async function mergeBatch(input: BatchInput): Promise<BatchOutcome[]> {
       );
     log(pushed ? `landed ${landCount} on ${target} at ${landing}` : `${target} moved: the batch runs again`);
   }
-  return input.items.map((i) => outcomes.get(i.id) ?? { id: i.id, kind: 'deferred', reason: 'not reached' });
+  return {
+    outcomes: input.items.map(
+      (i) => outcomes.get(i.id) ?? { id: i.id, kind: 'deferred', reason: 'not reached' },
+    ),
+    tip,
+    refused,
+  };
 }
 
 /** The commits of origin's copies of `branches` (one git call), absent for a branch origin lacks. */

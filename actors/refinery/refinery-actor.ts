@@ -50,6 +50,12 @@ const MAX_UNPRUNED = 16;
  */
 const PRUNE_IDLE_MS = 1_500;
 
+/**
+ * A merge pass fetches origin when the last fetch is older than this; in between it trusts the
+ * remote-tracking refs, which the rig's own pushes keep current (mergeBatch's `fetch`).
+ */
+const FETCH_MAX_AGE_MS = 30_000;
+
 /** A hosted refinery. */
 export interface RefineryActor {
   readonly address: string;
@@ -206,6 +212,7 @@ export function startRefineryActor(options: RefineryActorOptions): RefineryActor
     );
   };
 
+  let fetchedAt: number | null = null;
   const mergeNext = async (): Promise<MergeOutcome> => {
     const rig = rigConfig();
     const batch = readyMergeRequests(store, rig.name)
@@ -213,8 +220,11 @@ export function startRefineryActor(options: RefineryActorOptions): RefineryActor
       .map((m) => (m.mr.state === 'merging' ? m : updateMr(store, m, { state: 'merging' }, address)));
     if (batch.length === 0) return { kind: 'none' };
     cancelPrune();
-    log.info({ mrs: batch.map((m) => m.bead.id) }, 'merging');
+    const startedAt = Date.now();
+    const fetch = fetchedAt === null || startedAt - fetchedAt >= FETCH_MAX_AGE_MS;
+    log.info({ mrs: batch.map((m) => m.bead.id), fetch }, 'merging');
     const outcomes = await mergeBatch({
+      fetch,
       worktree: options.rigPaths.refinery,
       target: rig.default_branch,
       items: batch.map((m) => ({ id: m.bead.id, branch: m.mr.branch })),
@@ -222,6 +232,7 @@ export function startRefineryActor(options: RefineryActorOptions): RefineryActor
       exclusive: (work) => withRigLock(options.rigPaths.dir, work),
       log: (line) => log.debug(line),
     });
+    if (fetch) fetchedAt = startedAt;
     const counts = { kind: 'batch' as const, merged: 0, rejected: 0, conflicts: 0, deferred: 0 };
     for (const o of outcomes) {
       const m = batch.find((b) => b.bead.id === o.id);

@@ -347,6 +347,68 @@ describe('mergeBatch, one merge request', () => {
   });
 });
 
+describe('mergeBatch without a fetch (fetch: false)', () => {
+  const tracking = (rig: RigFixture, branch: string) =>
+    run(rig.mirror, ['for-each-ref', '--format=%(objectname)', `refs/remotes/origin/${branch}`]);
+  const fetchOnly = (rig: RigFixture, branch: string) =>
+    run(rig.mirror, ['fetch', '-q', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
+
+  it('lands a branch pushed from a worktree of the rig clone, from the tracking refs that push updated', async () => {
+    const rig = await makeRig();
+    const sandbox = path.join(rig.scratch, 'sandbox');
+    await run(rig.mirror, ['worktree', 'add', '-q', '--detach', sandbox, 'origin/main']);
+    fs.writeFileSync(path.join(sandbox, 'w.txt'), 'w\n');
+    await run(sandbox, ['add', 'w.txt']);
+    await run(sandbox, ['commit', '-qm', 'polecat work'], POLECAT_IDENTITY);
+    const sha = await run(sandbox, ['rev-parse', 'HEAD']);
+    await run(sandbox, ['push', '-q', 'origin', `${sha}:refs/heads/polecat/nux/w1`]);
+    // The push itself updated the shared repository's tracking ref: no fetch needed to see the branch.
+    expect(await tracking(rig, 'polecat/nux/w1')).toBe(sha);
+    // Pushed elsewhere, so only a fetch would bring it.
+    await rig.pushBranch('polecat/ace/unrelated', [{ 'u.txt': 'u\n' }]);
+    expect(await mergeOne(rig, 'polecat/nux/w1', { fetch: false })).toMatchObject({ kind: 'merged' });
+    expect(await run(rig.upstream, ['log', '-1', '--format=%s', 'main'])).toBe('polecat work');
+    expect(await tracking(rig, 'polecat/ace/unrelated')).toBe('');
+    expect(await tracking(rig, 'main')).toBe(await rig.head('main'));
+  });
+
+  it('decides a conflict again after a fetch when main had moved: it merges on the real main', async () => {
+    const rig = await makeRig();
+    await rig.advanceMain({ 'a.txt': '1\n' });
+    await run(rig.mirror, ['fetch', '-q', '--prune', 'origin']);
+    // Someone else moves main; the rig's tracking refs do not know.
+    await rig.advanceMain({ 'a.txt': '2\n' });
+    await rig.pushBranch('polecat/nux/b', [{ 'a.txt': '3\n' }]);
+    await fetchOnly(rig, 'polecat/nux/b');
+    // On the stale main a.txt is 1, so the pick conflicts; on the real one it applies.
+    expect(await mergeOne(rig, 'polecat/nux/b', { fetch: false })).toMatchObject({ kind: 'merged' });
+    expect(await run(rig.upstream, ['show', 'main:a.txt'])).toBe('3');
+  });
+
+  it('merges on top of main moved by someone else: the refused push is retried after a fetch', async () => {
+    const rig = await makeRig();
+    await rig.pushBranch('polecat/nux/c', [{ 'c.txt': 'c\n' }]);
+    await fetchOnly(rig, 'polecat/nux/c');
+    await rig.advanceMain({ 'x.txt': 'x\n' });
+    expect(await mergeOne(rig, 'polecat/nux/c', { fetch: false })).toMatchObject({ kind: 'merged' });
+    expect(await run(rig.upstream, ['show', 'main:x.txt'])).toBe('x');
+    expect(await run(rig.upstream, ['show', 'main:c.txt'])).toBe('c');
+  });
+
+  it('keeps a conflict with a main that is current, and finds a branch only origin has', async () => {
+    const rig = await makeRig();
+    await rig.pushBranch('polecat/nux/d', [{ 'shared.txt': 'from d\n' }]);
+    await rig.advanceMain({ 'shared.txt': 'from main\n' });
+    await run(rig.mirror, ['fetch', '-q', '--prune', 'origin']);
+    expect(await mergeOne(rig, 'polecat/nux/d', { fetch: false })).toMatchObject({
+      kind: 'conflict',
+      files: ['shared.txt'],
+    });
+    await rig.pushBranch('polecat/ace/e', [{ 'e.txt': 'e\n' }]);
+    expect(await mergeOne(rig, 'polecat/ace/e', { fetch: false })).toMatchObject({ kind: 'merged' });
+  });
+});
+
 describe('deleteMergedBranches', () => {
   it('deletes merged branches in one push and keeps one pushed again since it merged', async () => {
     const rig = await makeRig();
