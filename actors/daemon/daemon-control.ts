@@ -9,6 +9,7 @@ import { cmd } from '../../bus/subjects.js';
 import { readTownConfig, townPaths } from '../town/town-config.js';
 import type { TownConfig, TownPaths } from '../town/town-config.js';
 import { TownError } from '../town/town-errors.js';
+import { findUpwards } from '../session/package-bin.js';
 import { stopLeftoverNats } from './nats-supervisor.js';
 import { isAlive, readReady, removeFile, signalPid, waitForExit } from './pid-files.js';
 import type { ReadyInfo } from './pid-files.js';
@@ -31,17 +32,14 @@ export interface DaemonStopped {
 }
 
 /**
- * The daemon entry script: `actors/daemon/daemon-main.js` of the compiled tree this module belongs to,
- * found upwards from it, so it resolves both from dist/ itself and from the bundled CLIs in
- * dist/cli-bundle/ (which run `gt up`).
+ * The daemon entry script: `actors/daemon/daemon-main.js` of the compiled tree (findUpwards), so it
+ * resolves both from dist/ itself and from the bundled CLIs in dist/cli-bundle/ (which run `gt up`).
  */
 export function daemonEntry(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  for (let dir = here; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'actors', 'daemon', 'daemon-main.js');
-    if (fs.existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) return path.join(here, 'daemon-main.js');
-  }
+  return (
+    findUpwards(path.join('actors', 'daemon', 'daemon-main.js')) ??
+    fileURLToPath(new URL('./daemon-main.js', import.meta.url))
+  );
 }
 
 /**

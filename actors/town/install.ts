@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { findFreePort } from '../../bus/free-port.js';
 import { TOWN_FILE, townPaths, writeTownConfig } from './town-config.js';
 import type { TownConfig, TownPaths } from './town-config.js';
 import { TownError } from './town-errors.js';
+import { findUpwards } from '../session/package-bin.js';
 
 const NAME_RE = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
@@ -124,12 +124,7 @@ async function createBeadsRepo(paths: TownPaths, prefix: string): Promise<void> 
 
 /** `bin/bd.js` of this package (the beads merge driver), found upwards from this module. */
 function bdBin(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(dir, 'bin', 'bd.js');
-    if (fs.existsSync(candidate)) return candidate;
-    const up = path.dirname(dir);
-    if (up === dir) throw new TownError('town.broken_package', 'cannot find bin/bd.js: reinstall gastown-ts');
-    dir = up;
-  }
+  const bin = findUpwards(path.join('bin', 'bd.js'));
+  if (bin === null) throw new TownError('town.broken_package', 'cannot find bin/bd.js: reinstall gastown-ts');
+  return bin;
 }

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { GuardError, ValidationError } from '../../../beads/errors.js';
 import type { ImportSummary } from '../../../beads/store.types.js';
 import { autoCommitEnabled, DB_FILE, withRead, withWrite } from '../context.js';
 import { emit, optionsOf } from './common.js';
+import { findUpwards } from '../../../actors/session/package-bin.js';
 
 /** A prefix from a directory name: lower case, letters/digits/dashes, default `bd`. */
 export function sanitizePrefix(name: string): string {
@@ -19,14 +19,9 @@ export function sanitizePrefix(name: string): string {
 
 /** Absolute path of `bin/bd.js`, found by walking up from this module (works from dist/ and from source). */
 export function binPath(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(dir, 'bin', 'bd.js');
-    if (fs.existsSync(candidate)) return candidate;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('cannot find bin/bd.js above the bd CLI module: is the package intact?');
-    dir = up;
-  }
+  const bin = findUpwards(path.join('bin', 'bd.js'));
+  if (bin === null) throw new Error('cannot find bin/bd.js above the bd CLI module: is the package intact?');
+  return bin;
 }
 
 function readStdin(): Promise<string> {
