@@ -4,14 +4,15 @@ import { DEFAULT_GATE_OUTPUT_BYTES, runGate } from './gates.js';
 import type { GateSpec } from './gates.js';
 import {
   branchCommits,
-  cleanWorktree,
   committerEnv,
+  headCommit,
+  looseRefIs,
   MergeEngineError,
   NON_FAST_FORWARD,
   REBASE_CONFIG,
   remoteHead,
   remoteRef,
-  resolve,
+  resetWorktree,
 } from './merge-engine.js';
 
 /** One merge request of a batch. */
@@ -95,7 +96,8 @@ async function mergePass(input: BatchInput): Promise<Pass> {
   const { target } = input;
 
   if (input.fetch !== false) await exclusive(() => gitRetry(['fetch', '--quiet', '--prune', 'origin'], at));
-  const onto = await resolve(remoteRef(target), at);
+  const sources = await remoteBranches([target, ...input.items.map((i) => i.branch)], at);
+  const onto = sources.get(target) ?? null;
   if (onto === null)
     throw new MergeEngineError(
       'refinery.no_target',
@@ -104,16 +106,11 @@ async function mergePass(input: BatchInput): Promise<Pass> {
         details: { worktree: input.worktree, target },
       },
     );
-  await cleanWorktree(at);
-  await git(['checkout', '--quiet', '--detach', onto], at);
+  await resetWorktree(onto, at);
   const env = await committerEnv(at);
 
   const outcomes = new Map<string, BatchOutcome>();
   const stack: Array<{ id: string; head: string }> = [];
-  const sources = await remoteBranches(
-    input.items.map((i) => i.branch),
-    at,
-  );
   let head = onto;
   for (const item of input.items) {
     const source = sources.get(item.branch) ?? null;
@@ -153,7 +150,7 @@ async function mergePass(input: BatchInput): Promise<Pass> {
       outcomes.set(item.id, { id: item.id, kind: 'conflict', files, onto });
       continue;
     }
-    head = await git(['rev-parse', 'HEAD'], at);
+    head = await headCommit(at);
     stack.push({ id: item.id, head });
   }
 
@@ -229,7 +226,8 @@ async function mergePass(input: BatchInput): Promise<Pass> {
       const landed = await remoteHead(target, at);
       // What was pushed is what the remote has: record it without another fetch; else look again.
       if (landed === landing) {
-        await gitRetry(['update-ref', remoteRef(target), landing], at);
+        if (!(await looseRefIs(remoteRef(target), landing, at)))
+          await gitRetry(['update-ref', remoteRef(target), landing], at);
         return true;
       }
       await gitRetry(['fetch', '--quiet', '--prune', 'origin'], at);
@@ -263,7 +261,10 @@ async function mergePass(input: BatchInput): Promise<Pass> {
   };
 }
 
-/** The commits of origin's copies of `branches` (one git call), absent for a branch origin lacks. */
+/**
+ * The commits of the remote-tracking refs of `branches` (one git call), absent for a branch origin
+ * lacks (or had at the last fetch).
+ */
 async function remoteBranches(branches: readonly string[], at: GitOptions): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (branches.length === 0) return out;
