@@ -1,6 +1,6 @@
-// The refinery's git steps shared by its merge pass (merge-batch.ts): resolving refs, patch
-// equivalence, crash recovery of the worktree, the committer identity, the upstream's head. Reads
-// what git keeps in files (HEAD, rebase state, loose refs) directly where that saves a git run.
+// The refinery's git steps shared by its merge pass (merge-batch.ts): patch equivalence, crash
+// recovery of the worktree, the committer identity, the upstream's head. What git keeps in files
+// (HEAD, rebase state, loose refs) is read directly where that saves a git run.
 import { CodedError } from '../coded-error.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,11 +28,6 @@ export const REBASE_CONFIG = [
 export const NON_FAST_FORWARD = /\(fetch first\)|\(non-fast-forward\)|but expected|incorrect old value/;
 
 export const remoteRef = (branch: string): string => `refs/remotes/origin/${branch}`;
-
-export async function resolve(ref: string, options: GitOptions): Promise<string | null> {
-  const r = await gitOk(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], options);
-  return r.code === 0 && r.stdout !== '' ? r.stdout : null;
-}
 
 /**
  * The commits of `source` that are not in `onto`, oldest first, merges left out (what `rev-list
