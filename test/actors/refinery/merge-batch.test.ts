@@ -14,6 +14,7 @@ import {
   POLECAT_IDENTITY,
   run,
   UPSTREAM_IDENTITY,
+  withEmptyGlobalConfig,
   type RigFixture,
 } from './merge-fixtures.js';
 
@@ -148,11 +149,7 @@ describe('mergeBatch, one merge request', () => {
 
   it('commits as the refinery when git has no identity, and as the configured one when it has', async () => {
     const rig = await makeRig();
-    const saved = process.env.GIT_CONFIG_GLOBAL;
-    const empty = path.join(rig.scratch, 'empty-gitconfig');
-    fs.writeFileSync(empty, '');
-    process.env.GIT_CONFIG_GLOBAL = empty;
-    try {
+    await withEmptyGlobalConfig(rig.scratch, async () => {
       await rig.pushBranch('polecat/nux/web-a1', [{ 'a.txt': 'a\n' }]);
       await rig.advanceMain({ 'README.md': 'moved\n' });
       expect(await mergeOne(rig, 'polecat/nux/web-a1')).toMatchObject({ kind: 'merged' });
@@ -167,10 +164,7 @@ describe('mergeBatch, one merge request', () => {
       expect(await run(rig.upstream, ['log', '-1', '--format=%an|%cn <%ce>', 'main'])).toBe(
         'nux polecat|rig bot <bot@example.com>',
       );
-    } finally {
-      if (saved === undefined) delete process.env.GIT_CONFIG_GLOBAL;
-      else process.env.GIT_CONFIG_GLOBAL = saved;
-    }
+    });
   });
 
   it('recovers a worktree left mid-rebase with junk in it (a crash) and merges', async () => {

@@ -9,7 +9,7 @@ import {
   resetWorktree,
 } from '../../../actors/refinery/merge-engine.js';
 import { cleanupTemp } from '../rig/rig-fixtures.js';
-import { makeRig, run } from './merge-fixtures.js';
+import { makeRig, run, withEmptyGlobalConfig } from './merge-fixtures.js';
 
 afterAll(cleanupTemp);
 
@@ -48,11 +48,7 @@ describe('merge engine, reading what git keeps in files', () => {
 
   it('asks git for the identity again once the repository config changes', async () => {
     const rig = await makeRig();
-    const saved = process.env.GIT_CONFIG_GLOBAL;
-    const empty = path.join(rig.scratch, 'empty-gitconfig');
-    fs.writeFileSync(empty, '');
-    process.env.GIT_CONFIG_GLOBAL = empty;
-    try {
+    await withEmptyGlobalConfig(rig.scratch, async (global) => {
       const at = { cwd: rig.worktree };
       expect(await committerEnv(at)).toMatchObject({ GIT_COMMITTER_NAME: 'gt refinery' });
       expect(await committerEnv(at)).toMatchObject({ GIT_COMMITTER_NAME: 'gt refinery' });
@@ -61,11 +57,8 @@ describe('merge engine, reading what git keeps in files', () => {
       expect(await committerEnv(at)).toEqual({});
       await run(rig.mirror, ['config', '--unset', 'user.email']);
       expect(await committerEnv(at)).toMatchObject({ GIT_COMMITTER_EMAIL: 'refinery@gt.localhost' });
-      fs.writeFileSync(empty, '[user]\n\temail = me@example.com\n');
+      fs.writeFileSync(global, '[user]\n\temail = me@example.com\n');
       expect(await committerEnv(at)).toEqual({});
-    } finally {
-      if (saved === undefined) delete process.env.GIT_CONFIG_GLOBAL;
-      else process.env.GIT_CONFIG_GLOBAL = saved;
-    }
+    });
   });
 });

@@ -25,6 +25,23 @@ export async function run(cwd: string, args: string[], env: Record<string, strin
   return r.stdout.trim();
 }
 
+/**
+ * Runs `work` with GIT_CONFIG_GLOBAL pointing at an empty file in `dir` (git has no identity of its
+ * own then), passing that file's path; the variable is restored afterwards.
+ */
+export async function withEmptyGlobalConfig<T>(dir: string, work: (file: string) => Promise<T>): Promise<T> {
+  const saved = process.env.GIT_CONFIG_GLOBAL;
+  const file = path.join(dir, 'empty-gitconfig');
+  fs.writeFileSync(file, '');
+  process.env.GIT_CONFIG_GLOBAL = file;
+  try {
+    return await work(file);
+  } finally {
+    if (saved === undefined) delete process.env.GIT_CONFIG_GLOBAL;
+    else process.env.GIT_CONFIG_GLOBAL = saved;
+  }
+}
+
 /** `lib.js` of the upstream: `answer()` returns `value`. */
 export const libJs = (value: number): string => `export function answer() {\n  return ${value};\n}\n`;
 
