@@ -153,6 +153,8 @@ export class GitCommitDebouncer {
   private timer: NodeJS.Timeout | null = null;
   /** When the oldest change not yet flushed was scheduled (null: nothing pending). */
   private pendingSince: number | null = null;
+  /** When schedule() was last called. */
+  private lastChange = 0;
   private running: Promise<string | null> = Promise.resolve(null);
   private closed = false;
 
@@ -167,21 +169,37 @@ export class GitCommitDebouncer {
     } = {},
   ) {}
 
-  /** Asks for a flush and commit after the debounce period. */
+  /**
+   * Asks for a flush and commit after the debounce period. Called after every change, so it only notes
+   * the time: the one timer, when it fires early, waits again for what is left of the quiet period.
+   */
   schedule(): void {
     if (this.closed) return;
-    if (this.timer) clearTimeout(this.timer);
     const now = Date.now();
+    this.lastChange = now;
     this.pendingSince ??= now;
-    const quiet = this.options.debounceMs ?? 5000;
-    const latest = this.pendingSince + (this.options.maxWaitMs ?? 30_000) - now;
-    this.timer = setTimeout(
-      () => {
-        this.timer = null;
-        this.flushNow().catch((err: unknown) => this.options.onError?.(err));
-      },
-      Math.max(0, Math.min(quiet, latest)),
-    );
+    if (this.timer === null) this.arm(now);
+  }
+
+  private arm(now: number): void {
+    this.timer = setTimeout(() => this.fire(), Math.max(0, this.due() - now));
+  }
+
+  /** When the pending changes are to be flushed: after the quiet period, or at the latest maxWaitMs. */
+  private due(): number {
+    const quiet = this.lastChange + (this.options.debounceMs ?? 5000);
+    return Math.min(quiet, (this.pendingSince ?? this.lastChange) + (this.options.maxWaitMs ?? 30_000));
+  }
+
+  private fire(): void {
+    this.timer = null;
+    if (this.pendingSince === null || this.closed) return;
+    const now = Date.now();
+    if (now < this.due()) {
+      this.arm(now);
+      return;
+    }
+    this.flushNow().catch((err: unknown) => this.options.onError?.(err));
   }
 
   /** Flushes and commits now (serialised with any run in progress). */

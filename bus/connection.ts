@@ -1,4 +1,4 @@
-import { connect, errors, headers as natsHeaders } from '@nats-io/transport-node';
+import { connect, errors } from '@nats-io/transport-node';
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { Delivery } from './delivery.js';
 import { decode, encode } from './envelope.js';
@@ -11,7 +11,7 @@ import {
   RequestTimeoutError,
   TownNotRunningError,
 } from './errors.js';
-import { errorReply, okReply, replySchema } from './reply.js';
+import { checkReply, errorReply, JsonResult, okReply } from './reply.js';
 import type { Reply } from './reply.js';
 import { parseSubject } from './subjects.js';
 
@@ -83,6 +83,7 @@ export interface BusConnection extends AsyncDisposable {
   /**
    * Sends a command and waits for its reply. Throws TownNotRunningError when nobody serves a
    * `gt.<town>.cmd.*` subject, RequestTimeoutError on timeout, InvalidMessageError on a bad reply.
+   * Neither carries NATS headers: the request's trace is in its envelope, the reply's in its JSON.
    */
   request<R = unknown>(
     subject: string,
@@ -157,10 +158,7 @@ class NatsBus implements BusConnection {
     const data = encode(envelope);
     let msg: Msg;
     try {
-      msg = await this.nats.request(subject, data, {
-        timeout: timeoutMs,
-        headers: envelopeHeaders(envelope),
-      });
+      msg = await this.nats.request(subject, data, { timeout: timeoutMs });
     } catch (error) {
       throw mapRequestError(error, subject, timeoutMs);
     }
@@ -170,15 +168,10 @@ class NatsBus implements BusConnection {
     } catch (cause) {
       throw new InvalidMessageError('reply', 'is not valid JSON', { cause });
     }
-    const parsed = replySchema.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = ['reply', ...(issue?.path ?? []).map(String)].join('.');
-      throw new InvalidMessageError(field, `is invalid: ${issue?.message ?? 'bad reply'}`, {
-        cause: parsed.error,
-      });
-    }
-    return parsed.data as Reply<R>;
+    const reply = checkReply(value);
+    if ('field' in reply) throw new InvalidMessageError(reply.field, reply.reason);
+    // The traceparent is the request's own: the caller gets the answer alone.
+    return (reply.ok ? { ok: true, result: reply.result } : { ok: false, error: reply.error }) as Reply<R>;
   }
 
   publish(subject: string, envelope: Envelope): void {
@@ -274,8 +267,8 @@ class NatsBus implements BusConnection {
   /**
    * Decodes, validates and hands one message to its handler. Synchronous handlers are answered in the
    * same tick; a handler that returns a promise is tracked until it settles (shutdown waits for it).
-   * The envelope's own `traceparent` is authoritative; the NATS header copy is for tools that do not
-   * decode envelopes, and is not parsed here (header parsing costs more than the whole decode).
+   * The reply carries the request's `traceparent` in its JSON. Headers a sender added anyway are not
+   * parsed here (header parsing costs more than the whole decode); a handler may read them.
    */
   private dispatch(msg: Msg, handler: MessageHandler, options: SubscribeOptions): void {
     const replyTo = msg.reply || undefined;
@@ -335,18 +328,22 @@ class NatsBus implements BusConnection {
 
   private respond(msg: Msg, reply: Reply, traceparent: string | undefined): void {
     if (!msg.reply || this.nats.isClosed()) return;
-    const h = natsHeaders();
-    if (traceparent !== undefined) h.set('traceparent', traceparent);
     let data: Uint8Array;
     try {
-      data = encoder.encode(JSON.stringify(reply));
+      // A traceparent is one a decoded envelope carried: its format needs no JSON escaping.
+      const tail = traceparent === undefined ? '}' : `,"traceparent":"${traceparent}"}`;
+      const text =
+        reply.ok && reply.result instanceof JsonResult
+          ? `{"ok":true,"result":${reply.result.json}${tail}`
+          : JSON.stringify(traceparent === undefined ? reply : { ...reply, traceparent });
+      data = encoder.encode(text);
     } catch (error) {
       data = encoder.encode(
         JSON.stringify(errorReply(new BusError('bus.unserialisable_result', String(error)))),
       );
     }
     try {
-      msg.respond(data, { headers: h });
+      msg.respond(data);
     } catch (error) {
       this.log?.('error', 'reply failed', { subject: msg.subject, error: (error as Error).message });
     }
@@ -358,12 +355,6 @@ class NatsBus implements BusConnection {
       this.log?.(level, `nats ${s.type}`, { status: s as unknown as Record<string, unknown> });
     }
   }
-}
-
-function envelopeHeaders(envelope: Envelope): MsgHdrs {
-  const h = natsHeaders();
-  h.set('traceparent', envelope.traceparent);
-  return h;
 }
 
 function mapRequestError(error: unknown, subject: string, timeoutMs: number): BusError {

@@ -55,7 +55,7 @@ export {
   validateEnvelope,
 } from './envelope.js';
 export type { AnyEnvelope, DecodeResult, Envelope } from './envelope.js';
-export { errorReply, okReply, replySchema, unwrapReply } from './reply.js';
+export { checkReply, errorReply, JsonResult, okReply, replySchema, unwrapReply } from './reply.js';
 export type { Reply, ReplyError } from './reply.js';
 export { findFreePort } from './free-port.js';
 export { DEFAULT_NATS_SERVER_BIN, renderNatsConfig, startNatsServer } from './nats-server.js';

@@ -9,12 +9,16 @@ export interface ReplyError {
   details: Record<string, unknown>;
 }
 
-/** A command's reply: `{ ok: true, result }` or `{ ok: false, error }`. */
-export type Reply<R = unknown> = { ok: true; result: R } | { ok: false; error: ReplyError };
+/**
+ * A command's reply: `{ ok: true, result }` or `{ ok: false, error }`. A reply is not an envelope and
+ * carries no NATS headers: `traceparent`, the request's, is how a tracer ties it to the request's trace.
+ */
+export type Reply<R = unknown> =
+  { ok: true; result: R; traceparent?: string } | { ok: false; error: ReplyError; traceparent?: string };
 
 /** Validates a reply on the requester's side. */
 export const replySchema = z.discriminatedUnion('ok', [
-  z.strictObject({ ok: z.literal(true), result: z.unknown() }),
+  z.strictObject({ ok: z.literal(true), result: z.unknown(), traceparent: z.string().optional() }),
   z.strictObject({
     ok: z.literal(false),
     error: z.strictObject({
@@ -23,8 +27,38 @@ export const replySchema = z.discriminatedUnion('ok', [
       retryable: z.boolean(),
       details: z.record(z.string(), z.unknown()),
     }),
+    traceparent: z.string().optional(),
   }),
 ]);
+
+/**
+ * Checks a decoded reply: the common `{ ok: true, result }` by hand (every request pays for it), anything
+ * else against `replySchema`. Returns the reply, or the first failing field (`reply.error.code`) and why.
+ */
+export function checkReply(value: unknown): Reply | { field: string; reason: string } {
+  if (typeof value === 'object' && value !== null && (value as { ok?: unknown }).ok === true) {
+    const v = value as Record<string, unknown>;
+    let known = 0;
+    if ('result' in v) known++;
+    if (typeof v['traceparent'] === 'string') known++;
+    if (known === Object.keys(v).length - 1) return v as Reply;
+  }
+  const parsed = replySchema.safeParse(value);
+  if (parsed.success) return parsed.data as Reply;
+  const issue = parsed.error.issues[0];
+  return {
+    field: ['reply', ...(issue?.path ?? []).map(String)].join('.'),
+    reason: `is invalid: ${issue?.message ?? 'bad reply'}`,
+  };
+}
+
+/**
+ * A handler result that is already JSON text (a handler that stored it, or replays it): the reply
+ * embeds the text as it is instead of serialising the value again.
+ */
+export class JsonResult {
+  constructor(readonly json: string) {}
+}
 
 /** A successful reply. */
 export function okReply<R>(result: R): Reply<R> {

@@ -9,6 +9,7 @@ import type { BusConnection, BusSubscription } from '../../bus/connection.js';
 import { createEnvelope } from '../../bus/envelope.js';
 import type { AnyEnvelope } from '../../bus/envelope.js';
 import { InvalidMessageError } from '../../bus/errors.js';
+import { JsonResult } from '../../bus/reply.js';
 import type { MessageBody, MessageType } from '../../bus/messages.js';
 import { cmd, evt, mail } from '../../bus/subjects.js';
 import type { Logger } from '../logger.js';
@@ -191,14 +192,16 @@ export function startStoreActor(options: StoreActorOptions): StoreActor {
       throw new InvalidMessageError('type', `is "${env.type}" but the subject's verb is "${verb}"`);
     count++;
     // The replay check and the change share one transaction: a single lock and commit per command.
-    const done = store.transaction((): Handled | { replay: string } => {
+    // The reply is serialised once: the text recorded for replays is the text sent.
+    const done = store.transaction((): (Handled & { json: string }) | { replay: string } => {
       const replay = store.handledReply(env.id);
       if (replay !== null) return { replay };
       const h = apply(env);
-      store.recordHandled(env.id, JSON.stringify(h.result));
-      return h;
+      const json = JSON.stringify(h.result);
+      store.recordHandled(env.id, json);
+      return { ...h, json };
     });
-    if ('replay' in done) return JSON.parse(done.replay) as unknown;
+    if ('replay' in done) return new JsonResult(done.replay);
     // The change is committed. Its events are queued right behind the reply (a microtask: the bus
     // answers synchronous handlers in the same tick), so the server routes the reply before it stores
     // the events in the JetStream feed, and both leave in one socket write. A failed publication is
@@ -213,7 +216,7 @@ export function startStoreActor(options: StoreActorOptions): StoreActor {
       }
     });
     debouncer.schedule();
-    return done.result;
+    return new JsonResult(done.json);
   };
 
   const subs: BusSubscription[] = STORE_VERBS.map((verb) =>

@@ -92,6 +92,31 @@ describe('the beads git repository', () => {
     expect(readFileSync(path.join(beadsDir, 'issues.jsonl'), 'utf8')).toBe(exportText(store));
   });
 
+  it('a change within the quiet period moves the flush to a quiet period after it', async () => {
+    const debouncer = new GitCommitDebouncer(store, beadsDir, {
+      debounceMs: 300,
+      message: () => 'bd: moved',
+    });
+    const commits = async () => Number(await git('rev-list', '--count', 'HEAD'));
+    const start = await commits();
+    store.create({ title: 'first' }, 'me');
+    debouncer.schedule();
+    await new Promise((r) => setTimeout(r, 150));
+    store.create({ title: 'second' }, 'me');
+    const last = Date.now();
+    debouncer.schedule();
+    const deadline = Date.now() + 10_000;
+    while ((await commits()) === start) {
+      if (Date.now() > deadline) throw new Error('no debounced commit within 10 s');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // Timers fire at millisecond granularity, a millisecond early at worst.
+    expect(Date.now() - last).toBeGreaterThanOrEqual(299);
+    expect(await commits()).toBe(start + 1);
+    expect(readFileSync(path.join(beadsDir, 'issues.jsonl'), 'utf8')).toBe(exportText(store));
+    await debouncer.close();
+  });
+
   it('commits within maxWaitMs even when changes never leave a quiet period', async () => {
     const debouncer = new GitCommitDebouncer(store, beadsDir, {
       debounceMs: 400,

@@ -8,6 +8,8 @@ import type { AnyEnvelope } from '../../bus/envelope.js';
 import { BusClosedError, RequestTimeoutError, TownNotRunningError } from '../../bus/errors.js';
 import { NotFoundError } from '../../beads/errors.js';
 import { cmd, evt, patterns } from '../../bus/subjects.js';
+import { observeMessage, traceIdOfObserved } from '../../bus/observer.js';
+import { JsonResult } from '../../bus/reply.js';
 import { startTestNats } from '../harness/nats-server.js';
 import type { TestNats } from '../harness/nats-server.js';
 
@@ -187,7 +189,33 @@ describe('publish / subscribe', () => {
     expect(got[0]).toEqual(created);
   });
 
-  it('sends the traceparent header with requests and replies, none with published envelopes', async () => {
+  it('sends a JsonResult as the text it holds, from a synchronous or an async handler', async () => {
+    const server = await bus('json-responder');
+    const client = await bus('json-client');
+    const subs = [
+      server.subscribe(cmd('alpha', 'bead.create'), () => new JsonResult('{"id":"bd-j1","n":[1,2]}')),
+      server.subscribe(cmd('alpha', 'bead.update'), () => Promise.resolve(new JsonResult('"later"'))),
+    ];
+    await server.flush();
+    const request = createCmd();
+    const msg = await client.nats.request(cmd('alpha', 'bead.create'), JSON.stringify(request), {
+      timeout: 2_000,
+    });
+    expect(msg.json()).toEqual({
+      ok: true,
+      result: { id: 'bd-j1', n: [1, 2] },
+      traceparent: request.traceparent,
+    });
+    const update = createEnvelope('bead.update', {
+      from: 'alpha/mayor',
+      to: 'alpha/store',
+      body: { actor: 'alpha/mayor', id: 'bd-j1', input: { title: 'x' } },
+    });
+    expect(await client.request(cmd('alpha', 'bead.update'), update)).toEqual({ ok: true, result: 'later' });
+    for (const sub of subs) await sub.unsubscribe();
+  });
+
+  it('sends no NATS headers; a reply carries the request traceparent in its JSON', async () => {
     const server = await bus('header-responder');
     const client = await bus('header-client');
     const raw = await bus('header-raw');
@@ -200,12 +228,17 @@ describe('publish / subscribe', () => {
     const sub = server.subscribe(cmd('alpha', 'bead.create'), () => ({ id: 'bd-h1' }));
     await Promise.all([server.flush(), raw.flush()]);
     const request = createCmd();
-    const replyTrace: string[] = [];
     const msg = await client.nats.request(cmd('alpha', 'bead.create'), JSON.stringify(request), {
       timeout: 2_000,
     });
-    replyTrace.push(msg.headers?.get('traceparent') ?? '');
-    await client.request(cmd('alpha', 'bead.create'), request, { timeoutMs: 2_000 });
+    expect(msg.headers).toBeUndefined();
+    // The reply is not an envelope: its traceparent field is how a tracer ties it to the request's trace.
+    expect(msg.json()).toEqual({ ok: true, result: { id: 'bd-h1' }, traceparent: request.traceparent });
+    expect(traceIdOfObserved(observeMessage({ subject: msg.subject, data: msg.data }))).toBe(
+      traceIdOf(request.traceparent),
+    );
+    const reply = await client.request(cmd('alpha', 'bead.create'), request, { timeoutMs: 2_000 });
+    expect(reply).toEqual({ ok: true, result: { id: 'bd-h1' } });
     const event = createEnvelope('bead.created', {
       from: 'alpha/store',
       to: 'alpha',
@@ -218,15 +251,12 @@ describe('publish / subscribe', () => {
     }, 2_000);
     tap.unsubscribe();
     await sub.unsubscribe();
-    // The reply is not an envelope: its header is how a tracer ties it to the request's trace.
-    expect(traceIdOf(replyTrace[0] ?? '')).toBe(traceIdOf(request.traceparent));
-    expect(
-      seen.find((m) => m.subject === cmd('alpha', 'bead.create') && m.traceparent !== undefined)?.traceparent,
-    ).toBe(request.traceparent);
-    expect(seen.find((m) => m.subject === evt('alpha', 'bead', 'created'))).toEqual({
-      subject: evt('alpha', 'bead', 'created'),
-      traceparent: undefined,
-    });
+    expect(seen.map((m) => m.traceparent)).toEqual([undefined, undefined, undefined]);
+    expect(seen.map((m) => m.subject)).toEqual([
+      cmd('alpha', 'bead.create'),
+      cmd('alpha', 'bead.create'),
+      evt('alpha', 'bead', 'created'),
+    ]);
   });
 });
 

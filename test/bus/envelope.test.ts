@@ -11,7 +11,7 @@ import {
 } from '../../bus/envelope.js';
 import { InvalidMessageError, RemoteError, TownNotRunningError } from '../../bus/errors.js';
 import { MESSAGE_TYPES, messageSchemas } from '../../bus/messages.js';
-import { errorReply, okReply, replySchema, unwrapReply } from '../../bus/reply.js';
+import { checkReply, errorReply, okReply, replySchema, unwrapReply } from '../../bus/reply.js';
 
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
 
@@ -226,6 +226,23 @@ describe('replies', () => {
     });
     expect(errorReply('boom')).toMatchObject({ ok: false, error: { code: 'bus.internal', message: 'boom' } });
     expect(replySchema.safeParse({ ok: false, error: { code: 'x' } }).success).toBe(false);
+  });
+
+  it('checks replies: the ok form by hand, the rest against the schema, naming the failing field', () => {
+    const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    expect(checkReply({ ok: true, result: { id: 'bd-1' }, traceparent: tp })).toEqual({
+      ok: true,
+      result: { id: 'bd-1' },
+      traceparent: tp,
+    });
+    expect(checkReply({ ok: true })).toEqual({ ok: true });
+    const err = errorReply(new TownNotRunningError('alpha'));
+    expect(checkReply({ ...err, traceparent: tp })).toEqual({ ...err, traceparent: tp });
+    expect(checkReply({ ok: true, result: 1, extra: 2 })).toMatchObject({ field: 'reply' });
+    expect(checkReply({ ok: true, result: 1, traceparent: 7 })).toMatchObject({ field: 'reply.traceparent' });
+    expect(checkReply({ ok: false, error: { code: 'x' } })).toMatchObject({ field: 'reply.error.message' });
+    expect(checkReply('ok')).toMatchObject({ field: 'reply' });
+    expect(checkReply(null)).toMatchObject({ field: 'reply' });
   });
 
   it('unwraps ok replies and throws error replies as RemoteError', () => {
