@@ -20,17 +20,33 @@ export function withRigLock<T>(rigDir: string, work: () => Promise<T>): Promise<
 }
 
 const fetches = new Map<string, Promise<void>>();
+/** When the last fetch of each rig that succeeded started. */
+const fetchedAt = new Map<string, number>();
+
+/**
+ * How old a rig's last fetch may be for a sling to start its branch from it. The rig's own pushes
+ * (polecats' branches, the refinery's merges) move its remote-tracking refs without a fetch, so only
+ * a push from outside the town is seen this much later; the refinery merges onto the current target
+ * whatever a branch started from.
+ */
+export const SLING_FETCH_MAX_AGE_MS = 5_000;
 
 /**
  * `git fetch --prune origin` in a rig's bare clone, under the rig lock; callers that arrive while one
- * is queued share it (thirty polecats starting at once cost one fetch, not thirty).
+ * is queued share it (thirty polecats starting at once cost one fetch, not thirty). With `maxAgeMs`,
+ * nothing is fetched when the last fetch of the rig started less than that long ago.
  */
-export function fetchRig(rig: RigPaths): Promise<void> {
+export function fetchRig(rig: RigPaths, options: { maxAgeMs?: number } = {}): Promise<void> {
+  const last = fetchedAt.get(rig.dir);
+  if (options.maxAgeMs !== undefined && last !== undefined && Date.now() - last < options.maxAgeMs)
+    return Promise.resolve();
   const queued = fetches.get(rig.dir);
   if (queued !== undefined) return queued;
   const p = withRigLock(rig.dir, async () => {
     fetches.delete(rig.dir);
+    const started = Date.now();
     await git(['fetch', '--prune', 'origin'], { cwd: rig.mirror });
+    fetchedAt.set(rig.dir, started);
   });
   fetches.set(rig.dir, p);
   return p;

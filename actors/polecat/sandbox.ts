@@ -3,7 +3,7 @@ import path from 'node:path';
 import { git, gitOk, gitRetry } from '../git/git.js';
 import type { RigPaths } from '../rig/rig-config.js';
 import { PolecatError } from './polecat-errors.js';
-import { fetchRig } from './rig-lock.js';
+import { fetchRig, SLING_FETCH_MAX_AGE_MS } from './rig-lock.js';
 
 /** A polecat's sandbox: its worktree of the rig's bare clone. */
 export interface Sandbox {
@@ -72,7 +72,7 @@ export function provisionSandbox(rig: RigPaths, options: { name: string; target:
 /**
  * Puts the polecat's worktree on `branch`. A branch that already exists (the same bead back for a fix
  * or a conflict) is kept as it is, commits and all. A new bead's branch starts from
- * `origin/<target>`, and the worktree leaves its previous branch only when that one is clean and
+ * `origin/<target>` as of a fetch at most SLING_FETCH_MAX_AGE_MS old, and the worktree leaves its previous branch only when that one is clean and
  * contained in the remote (nothing unpushed is ever thrown away: the polecat is stuck instead).
  */
 export async function prepareSandbox(
@@ -81,7 +81,7 @@ export async function prepareSandbox(
 ): Promise<Sandbox> {
   const dir = sandboxDir(rig, options.name);
   await provisioning.get(dir)?.catch(() => undefined);
-  await fetchRig(rig);
+  await fetchRig(rig, { maxAgeMs: SLING_FETCH_MAX_AGE_MS });
   return (async () => {
     const start = `origin/${options.target}`;
     const branchExists = async () =>
@@ -125,9 +125,13 @@ export async function prepareSandbox(
           { details: { dir, branch: current } },
         );
     }
-    if (await branchExists()) await gitRetry(['checkout', options.branch], { cwd: dir });
+    // A new bead's branch (the common case) is made in one run; only when that fails is the branch
+    // looked for: it exists (the bead is back), or the failure is retried or reported as it was.
     // --no-track: a polecat branch has no upstream, and writing one would lock the shared config.
-    else await gitRetry(['checkout', '--no-track', '-b', options.branch, start], { cwd: dir });
+    const create = ['checkout', '--no-track', '-b', options.branch, start];
+    if ((await gitOk(create, { cwd: dir })).code === 0) return { dir, branch: options.branch };
+    if (await branchExists()) await gitRetry(['checkout', options.branch], { cwd: dir });
+    else await gitRetry(create, { cwd: dir });
     return { dir, branch: options.branch };
   })();
 }

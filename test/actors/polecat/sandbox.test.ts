@@ -92,4 +92,23 @@ describe('polecat sandboxes', () => {
     expect(await git(first.dir, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('polecat/nux/app-3');
     expect(fs.readFileSync(path.join(first.dir, 'wip.txt'), 'utf8')).toBe('half done\n');
   });
+
+  it('a bead back on a reused sandbox gets its branch as it was; a new one starts at origin/main', async () => {
+    const name = 'rictus';
+    const bead = 'polecat/rictus/app-5';
+    const first = await prepareSandbox(rig, { name, branch: bead, target: 'main' });
+    fs.writeFileSync(path.join(first.dir, 'fix.txt'), 'first try\n');
+    await git(first.dir, 'add', '-A');
+    await git(first.dir, 'commit', '-qm', 'first try');
+    await git(first.dir, 'push', '-q', 'origin', bead);
+    const tip = await git(first.dir, 'rev-parse', 'HEAD');
+    await git(first.dir, 'checkout', '-q', '--detach', 'origin/main');
+    const back = await prepareSandbox(rig, { name, branch: bead, target: 'main' });
+    expect(await git(back.dir, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe(bead);
+    expect(await git(back.dir, 'rev-parse', 'HEAD')).toBe(tip);
+    const next = await prepareSandbox(rig, { name, branch: 'polecat/rictus/app-6', target: 'main' });
+    expect(await git(next.dir, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('polecat/rictus/app-6');
+    expect(await git(next.dir, 'rev-parse', 'HEAD')).toBe(await git(upstream, 'rev-parse', 'main'));
+    expect(fs.existsSync(path.join(next.dir, 'fix.txt'))).toBe(false);
+  });
 });
