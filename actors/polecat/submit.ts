@@ -1,5 +1,6 @@
 import type { BeadStore } from '../../beads/store.types.js';
 import { git, gitOk, gitRetry } from '../git/git.js';
+import { pushTook } from '../git/push-report.js';
 import type { RigConfig, RigPaths } from '../rig/rig-config.js';
 import { mergeRequestOf, upsertMergeRequest } from '../refinery/merge-requests.js';
 import type { MergeRequest } from '../refinery/merge-requests.js';
@@ -71,9 +72,11 @@ export async function submitWork(input: {
     return r.code === 0 ? (r.stdout.split(/\s+/)[0] ?? '') : '';
   };
   // Pushing what the remote already has changes nothing, so a second `gt done` pushes again and
-  // verifies, rather than asking the remote first.
-  await gitRetry(['push', '--force', 'origin', `${sha}:refs/heads/${input.branch}`], { cwd: dir });
-  const pushed = await remoteSha();
+  // verifies, rather than asking the remote first. The remote's report of the ref is the verification;
+  // when the report does not say, the remote is asked.
+  const ref = `refs/heads/${input.branch}`;
+  const report = await gitRetry(['push', '--porcelain', '--force', 'origin', `${sha}:${ref}`], { cwd: dir });
+  const pushed = pushTook(report, ref) ? sha : await remoteSha();
   if (pushed !== sha)
     throw new PolecatError(
       'done.push_unverified',

@@ -1,5 +1,6 @@
 import { git, gitOk, gitRetry } from '../git/git.js';
 import type { GitOptions } from '../git/git.js';
+import { pushTook } from '../git/push-report.js';
 import { DEFAULT_GATE_OUTPUT_BYTES, runGate } from './gates.js';
 import type { GateSpec } from './gates.js';
 import {
@@ -223,7 +224,8 @@ async function mergePass(input: BatchInput): Promise<Pass> {
           'refinery.push_failed',
           `git push ${landing}:${target} failed: ${said.trim()}`,
         );
-      const landed = await remoteHead(target, at);
+      // The remote's report of the target is the verification; when it does not say, the remote is asked.
+      const landed = pushTook(push.stdout, `refs/heads/${target}`) ? landing : await remoteHead(target, at);
       // What was pushed is what the remote has: record it without another fetch; else look again.
       if (landed === landing) {
         if (!(await looseRefIs(remoteRef(target), landing, at)))
