@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { BeadStore } from '../../beads/store.types.js';
 import type { BusConnection } from '../../bus/connection.js';
 import { Runtimes } from '../agent/launch-session.js';
+import { InFlight } from './in-flight.js';
 import { Dispatcher } from '../deacon/dispatcher.js';
 import type { DispatchRig } from '../deacon/dispatcher.js';
 import { nextPolecatName } from '../deacon/name-pool.js';
@@ -41,6 +42,7 @@ export class RigHosts {
   readonly rigs = new Map<string, RigHost>();
   readonly dispatcher: Dispatcher;
   private readonly runtimes: Runtimes;
+  private readonly inFlight = new InFlight();
 
   constructor(private readonly options: RigHostsOptions) {
     this.runtimes = new Runtimes(options.town);
@@ -117,9 +119,14 @@ export class RigHosts {
     if (host === undefined) return;
     const paths = rigPaths(this.options.paths.root, rig);
     for (const name of names)
-      await provisionSandbox(paths, { name, target: host.config.default_branch }).catch((err: unknown) =>
-        this.options.log.warn({ err, rig, polecat: name }, 'sandbox not provisioned: made at its first bead'),
-      );
+      await this.inFlight
+        .run(() => provisionSandbox(paths, { name, target: host.config.default_branch }))
+        .catch((err: unknown) =>
+          this.options.log.warn(
+            { err, rig, polecat: name },
+            'sandbox not provisioned: made at its first bead',
+          ),
+        );
   }
 
   /** Every hosted actor of the rigs, for status and heartbeats. */
@@ -133,12 +140,18 @@ export class RigHosts {
     return out;
   }
 
-  stop(): void {
+  /**
+   * Stops every rig's actors, then waits (until `deadline`, epoch ms) for the work they had under way:
+   * its git runs and store writes finish before the host closes what they use. Returns how many were
+   * still running at the deadline.
+   */
+  async stop(deadline: number): Promise<number> {
     for (const host of this.rigs.values()) {
       host.refinery.stop();
       for (const p of host.polecats.values()) p.stop();
     }
     this.rigs.clear();
+    return this.inFlight.settled(deadline);
   }
 
   private startRig(config: RigConfig): void {
@@ -155,6 +168,7 @@ export class RigHosts {
       log: log.child({ actor: `${town}/${config.name}/refinery` }),
       polecat: (address) => this.polecat(address),
       onMerged: () => this.dispatcher.schedule(),
+      inFlight: this.inFlight,
     });
     const host: RigHost = { config, polecats, refinery };
     this.rigs.set(config.name, host);
@@ -184,6 +198,7 @@ export class RigHosts {
       runtimes: this.runtimes,
       onFree: () => this.dispatcher.schedule(),
       onSubmitted: () => host.refinery.wake(),
+      inFlight: this.inFlight,
     });
     host.polecats.set(name, actor);
     return actor;

@@ -204,11 +204,14 @@ export function startTownHost(options: TownHostOptions): Promise<TownHost> {
         ...sessions.status(),
       ].sort((a, b) => (a.address < b.address ? -1 : 1)),
     async stop(graceMs: number) {
+      const deadline = Date.now() + graceMs;
       clearInterval(timer);
       await Promise.all(subs.map((s) => s.unsubscribe()));
       await sessions.stop(graceMs);
-      await storeActor.stop(graceMs);
-      rigs.stop();
+      // The rigs' work under way finishes first: its store writes go into the store actor's last flush.
+      const left = await rigs.stop(deadline);
+      if (left > 0) log.warn({ running: left }, 'rig work still under way at the end of the grace period');
+      await storeActor.stop(Math.max(0, deadline - Date.now()));
       for (const r of roles) r.stop();
       await checkpointer.stop();
       store.close();

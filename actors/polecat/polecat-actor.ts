@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fromPromise } from 'xstate';
+import type { InFlight } from '../host/in-flight.js';
 import { sendMail } from '../../beads/mail.js';
 import type { BeadStore } from '../../beads/store.types.js';
 import { addressToSubjectTokens, parseAddress } from '../../bus/address.js';
@@ -44,6 +45,8 @@ export interface PolecatActorOptions {
   onFree: () => void;
   /** A merge request was submitted or re-submitted: wake the refinery. */
   onSubmitted: (mr: string) => void;
+  /** Where its sandbox and submission work is kept while it runs (shutdown waits for it). */
+  inFlight: InFlight;
 }
 
 /** A hosted polecat. */
@@ -109,9 +112,12 @@ export function startPolecatActor(options: PolecatActorOptions): PolecatActor {
     fs.rmSync(currentFile, { force: true });
   };
 
+  // What the machine invokes runs on after the actor stops: the host's shutdown waits for it.
+  const effect = <O, I>(work: (input: I) => Promise<O>) =>
+    fromPromise<O, I>(({ input }) => options.inFlight.run(() => work(input)));
   const machine = polecatMachine.provide({
     actors: {
-      spawn: fromPromise<unknown, PolecatContext>(async ({ input }) => {
+      spawn: effect<unknown, PolecatContext>(async (input) => {
         if (input.bead === null || input.branch === null)
           throw new PolecatError('polecat.no_bead', 'nothing on the hook');
         await stopOrphan();
@@ -143,7 +149,7 @@ export function startPolecatActor(options: PolecatActorOptions): PolecatActor {
           store.update(input.bead, { status: 'in_progress' }, address);
         return session.handle;
       }),
-      submit: fromPromise<{ mr: string }, PolecatContext>(async ({ input }) => {
+      submit: effect<{ mr: string }, PolecatContext>(async (input) => {
         if (input.bead === null || input.branch === null)
           throw new PolecatError('done.no_bead', 'nothing on the hook');
         log.debug({ bead: input.bead }, 'submitting');
@@ -170,7 +176,7 @@ export function startPolecatActor(options: PolecatActorOptions): PolecatActor {
         options.onSubmitted(submitted.mr);
         return { mr: submitted.mr };
       }),
-      cleanup: fromPromise<void, PolecatContext>(async ({ input }) => {
+      cleanup: effect<void, PolecatContext>(async (input) => {
         if (input.branch !== null)
           await cleanSandbox(options.rigPaths, {
             name,

@@ -1,4 +1,5 @@
 import { fromPromise } from 'xstate';
+import type { InFlight } from '../host/in-flight.js';
 import { landConvoysOf } from '../../beads/convoy.js';
 import type { BeadStore } from '../../beads/store.types.js';
 import type { Bead } from '../../beads/types.js';
@@ -29,6 +30,8 @@ export interface PolecatVerdicts {
 /** What a refinery actor needs from its host. */
 export interface RefineryActorOptions {
   town: string;
+  /** Where its merge passes and branch prunes are kept while they run (shutdown waits for them). */
+  inFlight: InFlight;
   townRoot: string;
   rig: RigConfig;
   rigPaths: RigPaths;
@@ -267,14 +270,16 @@ export function startRefineryActor(options: RefineryActorOptions): RefineryActor
     }
     if (unpruned.size >= MAX_UNPRUNED) await pruneMerged();
     else if (unpruned.size > 0 && readyMergeRequests(store, rig.name).length === 0) {
-      pruneTimer = setTimeout(() => void pruneMerged(), PRUNE_IDLE_MS);
+      pruneTimer = setTimeout(() => void options.inFlight.run(pruneMerged), PRUNE_IDLE_MS);
       pruneTimer.unref();
     }
     return counts;
   };
 
   const machine = refineryMachine.provide({
-    actors: { mergeNext: fromPromise<MergeOutcome, { rig: string }>(() => mergeNext()) },
+    actors: {
+      mergeNext: fromPromise<MergeOutcome, { rig: string }>(() => options.inFlight.run(mergeNext)),
+    },
     actions: {
       report: () => undefined,
       failed: (_, params: { error: unknown }) => {

@@ -266,4 +266,25 @@ describe('sling to merge', () => {
     expect(mrs[0]?.['close_reason']).toBe('merged');
     expect((await town.mainLog()).filter((s) => s === 'slow gate')).toHaveLength(1);
   });
+
+  it('gt down while the refinery runs the gate waits for the pass: the bead is merged when down returns', async () => {
+    const started = path.join(path.dirname(town.root), 'gate-started');
+    const id = await town.bead('Gate during down', [
+      {
+        write: 'test.sh',
+        content: `#!/bin/sh\ntouch ${started}\nsleep 2\ntest ! -f broken\n`,
+      },
+      { commit: 'gate during down' },
+      { done: true },
+    ]);
+    expect((await town.gt(['sling', id, 'app'])).code).toBe(0);
+    await waitFor('the refinery to run the gate', () => fs.existsSync(started), 30_000);
+    const down = await town.gt(['down', '--grace', '20000']);
+    expect(down.code, down.stderr).toBe(0);
+    expect((await town.mainLog()).filter((s) => s === 'gate during down')).toHaveLength(1);
+    expect((await town.show(id))['close_reason']).toMatch(/^Merged in app-/);
+    const mrs = await town.mergeRequestsOf(id);
+    expect(mrs.map((m) => m['close_reason'])).toEqual(['merged']);
+    await town.up();
+  });
 });
