@@ -71,6 +71,58 @@ export function alive(pid: number): boolean {
   }
 }
 
+/**
+ * The live processes of the agent sessions of the towns under `dir`, from their handles (each
+ * `current.json` under a town's `.gt/sessions/`), each checked to run in `dir`.
+ */
+function sessionPids(dir: string): number[] {
+  const out: number[] = [];
+  const walk = (d: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name === 'current.json') {
+        try {
+          const pid = (JSON.parse(fs.readFileSync(p, 'utf8')) as { pid?: unknown }).pid;
+          if (typeof pid === 'number' && pid > 0 && alive(pid) && cwdOf(pid).startsWith(dir)) out.push(pid);
+        } catch {
+          // a handle half written or removed meanwhile: no session to stop
+        }
+      }
+    }
+  };
+  for (const town of fs.existsSync(dir) ? fs.readdirSync(dir) : [])
+    walk(path.join(dir, town, '.gt', 'sessions'));
+  return out;
+}
+
+function cwdOf(pid: number): string {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return '';
+  }
+}
+
+/** SIGKILL to the process group `pid` leads (a session is detached), else to the process. */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 function cmdline(pid: number): string {
   try {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
@@ -133,6 +185,10 @@ export function townFixtures() {
         }
       for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
       await waitFor('tracked processes to exit', () => [...pids].every((p) => !alive(p)), 5_000);
+      // Agent sessions outlive the daemon by design: each session's process group, from its handle.
+      const sessions = dirs.flatMap((d) => sessionPids(d));
+      for (const pid of sessions) killGroup(pid);
+      await waitFor('agent sessions to exit', () => sessions.every((p) => !alive(p)), 5_000);
       pids.clear();
       for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
     },
