@@ -71,9 +71,10 @@ export function provisionSandbox(rig: RigPaths, options: { name: string; target:
 
 /**
  * Puts the polecat's worktree on `branch`. A branch that already exists (the same bead back for a fix
- * or a conflict) is kept as it is, commits and all. A new bead's branch starts from
- * `origin/<target>` as of a fetch at most SLING_FETCH_MAX_AGE_MS old, and the worktree leaves its previous branch only when that one is clean and
- * contained in the remote (nothing unpushed is ever thrown away: the polecat is stuck instead).
+ * or a conflict) is kept as it is, commits and all. A new bead's branch starts from `origin/<target>`
+ * as of a fetch at most SLING_FETCH_MAX_AGE_MS old, and the worktree leaves its previous branch only
+ * when that one is clean and contained in the remote (nothing unpushed is ever thrown away: the
+ * polecat is stuck instead).
  */
 export async function prepareSandbox(
   rig: RigPaths,
