@@ -202,11 +202,11 @@ export function startStoreActor(options: StoreActorOptions): StoreActor {
       return { ...h, json };
     });
     if ('replay' in done) return new JsonResult(done.replay);
-    // The change is committed. Its events are queued right behind the reply (a microtask: the bus
-    // answers synchronous handlers in the same tick), so the server routes the reply before it stores
-    // the events in the JetStream feed, and both leave in one socket write. A failed publication is
-    // logged, never turned into an error reply.
-    queueMicrotask(() => {
+    // The change is committed. Its events are published once the reply has left (setImmediate runs
+    // after the bus's flush of the reply, a microtask): encoding them does not delay the answer, and
+    // the server routes the reply before it stores the events in the JetStream feed. A failed
+    // publication is logged, never turned into an error reply.
+    setImmediate(() => {
       for (const e of done.events) {
         try {
           bus.publish(e.subject, e.envelope);
