@@ -72,6 +72,24 @@ export function alive(pid: number): boolean {
 }
 
 /**
+ * The towns under `dir` (a test's own, or one a demo made inside it): directories with a `.gt`,
+ * looked for down to `depth` levels, never inside hidden directories (git's included).
+ */
+function townRoots(dir: string, depth = 3): string[] {
+  if (depth < 0 || !fs.existsSync(dir)) return [];
+  if (fs.existsSync(path.join(dir, '.gt'))) return [dir];
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .flatMap((e) => townRoots(path.join(dir, e.name), depth - 1));
+}
+
+/**
  * The live processes of the agent sessions of the towns under `dir`, from their handles (each
  * `current.json` under a town's `.gt/sessions/`), each checked to run in `dir`.
  */
@@ -97,8 +115,7 @@ function sessionPids(dir: string): number[] {
       }
     }
   };
-  for (const town of fs.existsSync(dir) ? fs.readdirSync(dir) : [])
-    walk(path.join(dir, town, '.gt', 'sessions'));
+  for (const root of townRoots(dir)) walk(path.join(root, '.gt', 'sessions'));
   return out;
 }
 
@@ -173,12 +190,12 @@ export function townFixtures() {
     },
     async cleanup(): Promise<void> {
       for (const d of dirs)
-        for (const entry of fs.readdirSync(d)) {
+        for (const root of townRoots(d)) {
           for (const file of [
             ['.gt', 'daemon.pid'],
             ['.gt', 'nats', 'nats.pid'],
           ]) {
-            const f = path.join(d, entry, ...file);
+            const f = path.join(root, ...file);
             const pid = fs.existsSync(f) ? Number.parseInt(fs.readFileSync(f, 'utf8').trim(), 10) : 0;
             if (pid > 0 && cmdline(pid).includes(d)) pids.add(pid);
           }
