@@ -2,16 +2,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pushTook } from '../../../actors/git/push-report.js';
-import { cleanupTemp, tempDir } from '../rig/rig-fixtures.js';
+import { cleanupTemp, GIT_IDENTITY_ENV, tempDir } from '../rig/rig-fixtures.js';
 
 afterAll(() => cleanupTemp());
-
-const ENV = {
-  GIT_AUTHOR_NAME: 'gt test',
-  GIT_AUTHOR_EMAIL: 'gt-test@example.com',
-  GIT_COMMITTER_NAME: 'gt test',
-  GIT_COMMITTER_EMAIL: 'gt-test@example.com',
-};
 
 describe('pushTook', () => {
   it('reads real pushes: taken when new, fast-forward, forced or up to date; not when rejected', async () => {
@@ -19,7 +12,7 @@ describe('pushTook', () => {
     const bare = path.join(dir, 'up.git');
     const work = path.join(dir, 'work');
     const git = async (...args: string[]) =>
-      execa('git', args, { cwd: work, env: { ...process.env, ...ENV }, reject: false });
+      execa('git', args, { cwd: work, env: { ...process.env, ...GIT_IDENTITY_ENV }, reject: false });
     await execa('git', ['init', '-q', '--bare', '-b', 'main', bare]);
     await execa('git', ['init', '-q', '-b', 'main', work]);
     await git('remote', 'add', 'origin', bare);
