@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Bead } from '../beads/types.js';
 import type { CloseOptions, CreateInput, UpdateInput } from '../beads/store.types.js';
+import { compileBodyCheck } from './body-check.js';
+import type { BodyCheck } from './body-check.js';
 
 /** Address text as carried on the wire: `/`-separated segments of `[a-z0-9_-]`. */
 export const addressTextSchema = z
@@ -245,3 +247,12 @@ export const MESSAGE_TYPES = Object.keys(messageSchemas) as MessageType[];
 export function isMessageType(type: string): type is MessageType {
   return Object.prototype.hasOwnProperty.call(messageSchemas, type);
 }
+
+/**
+ * The plain checks compiled from `messageSchemas` (bus/body-check.ts): a body they accept is valid as
+ * it is; any other goes to its zod schema, which decides and words the error. Null for a schema the
+ * compiler does not cover (test/bus/body-check.test.ts holds every registered type to having one).
+ */
+export const bodyChecks: { readonly [T in MessageType]: BodyCheck | null } = Object.fromEntries(
+  MESSAGE_TYPES.map((type) => [type, compileBodyCheck(messageSchemas[type])]),
+) as { [T in MessageType]: BodyCheck | null };

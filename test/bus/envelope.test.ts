@@ -11,6 +11,7 @@ import {
 } from '../../bus/envelope.js';
 import { InvalidMessageError, RemoteError, TownNotRunningError } from '../../bus/errors.js';
 import { MESSAGE_TYPES, messageSchemas } from '../../bus/messages.js';
+import { MESSAGE_SAMPLES } from './message-samples.js';
 import { checkReply, errorReply, okReply, replySchema, unwrapReply } from '../../bus/reply.js';
 
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
@@ -53,45 +54,7 @@ describe('ids and trace context', () => {
 
 describe('encode / decode', () => {
   it('round-trips every registered type', () => {
-    const samples = {
-      'bead.create': { actor: 'alpha/mayor', input: { title: 'Fix it', priority: 1, labels: ['x'] } },
-      'bead.update': { actor: 'alpha/mayor', id: 'bd-a1', input: { assignee: null, add_labels: ['y'] } },
-      'bead.close': { actor: 'alpha/mayor', id: 'bd-a1', options: { reason: 'done' } },
-      'bead.claim': { actor: 'alpha/web/polecats/nux', id: 'bd-a1' },
-      'mail.send': { to: 'alpha/web/witness', subject: 'Hello', body: 'text' },
-      nudge: { text: 'wake up' },
-      heartbeat: { actor: 'alpha/deacon', seq: 3, state: 'idle' },
-      'bead.created': { bead: { id: 'bd-a1', title: 'T', status: 'open' } },
-      'mail.read': { id: 'bd-m1' },
-      'mail.delivered': { id: 'bd-m1', from: 'alpha/mayor', to: 'alpha/deacon', subject: 'Hi', priority: 2 },
-      'bead.updated': { bead: { id: 'bd-a1', title: 'T' }, changes: ['status'] },
-      'town.status': {},
-      'town.stop': { grace_ms: 1000 },
-      sling: { actor: 'alpha/overseer', beads: ['web-a1'], target: 'web', agent: 'scripted' },
-      'polecat.done': { agent: 'alpha/web/polecats/nux' },
-      'agent.handoff': { agent: 'alpha/web/polecats/nux', subject: 'context full' },
-      'rig.reload': {},
-      'polecat.add': { rig: 'web', count: 2 },
-      'session.start': { agent: 'alpha/mayor', preset: 'claude' },
-      'session.stop': { agent: 'alpha/web/crew/max' },
-      'convoy.create': { actor: 'alpha/overseer', title: 'Login', beads: ['web-a1', 'web-b2'] },
-      'convoy.add': { actor: 'alpha/overseer', id: 'alpha-cv1', beads: ['web-c3'] },
-      'convoy.land': { actor: 'alpha/overseer', id: 'alpha-cv1' },
-      'polecat.state': { agent: 'alpha/web/polecats/nux', state: 'working', bead: 'web-a1' },
-      'bead.slung': { bead: 'web-a1', target: 'web', agent: null, convoy: 'alpha-cv1' },
-      'mr.submitted': {
-        mr: 'web-m1',
-        bead: 'web-a1',
-        rig: 'web',
-        branch: 'polecat/nux/web-a1',
-        sha: 'abc',
-        worker: 'alpha/web/polecats/nux',
-      },
-      'mr.merged': { mr: 'web-m1', bead: 'web-a1', rig: 'web', sha: 'abc' },
-      'mr.rejected': { mr: 'web-m1', bead: 'web-a1', rig: 'web', gate: 'test', output: 'FAIL' },
-      'mr.conflict': { mr: 'web-m1', bead: 'web-a1', rig: 'web', conflict_bead: 'web-c9', files: ['a.js'] },
-      'convoy.landed': { convoy: 'alpha-cv1', title: 'Login', beads: ['web-a1'] },
-    } as const;
+    const samples = MESSAGE_SAMPLES;
     expect(Object.keys(samples).sort()).toEqual([...MESSAGE_TYPES].sort());
     for (const type of MESSAGE_TYPES) {
       const env = createEnvelope(type, {
