@@ -35,7 +35,9 @@ export interface StoreActor {
   stop(graceMs: number): Promise<void>;
 }
 
-type Handled = { result: unknown; events: Array<{ subject: string; envelope: AnyEnvelope }> };
+/** An event to publish once the change is committed and the reply has left. */
+type PendingEvent = { subject: string; envelope: () => AnyEnvelope };
+type Handled = { result: unknown; events: PendingEvent[] };
 
 /** The verbs the store actor serves, each `gt.<town>.cmd.<verb>`. */
 export const STORE_VERBS = [
@@ -66,20 +68,22 @@ export function startStoreActor(options: StoreActorOptions): StoreActor {
   });
   let count = 0;
 
+  /** The envelope is made when it is published: after the reply, off the command's critical path. */
   const event = <T extends MessageType>(
     subject: string,
     type: T,
     body: MessageBody<T>,
     cause: AnyEnvelope,
     to = '*',
-  ) => ({
+  ): PendingEvent => ({
     subject,
-    envelope: createEnvelope(type, {
-      from: address,
-      to: to === '*' ? town : to,
-      body,
-      traceparent: cause.traceparent,
-    }) as AnyEnvelope,
+    envelope: () =>
+      createEnvelope(type, {
+        from: address,
+        to: to === '*' ? town : to,
+        body,
+        traceparent: cause.traceparent,
+      }) as AnyEnvelope,
   });
   const beadEvent = (
     type: 'bead.created' | 'bead.updated',
@@ -202,16 +206,19 @@ export function startStoreActor(options: StoreActorOptions): StoreActor {
       return { ...h, json };
     });
     if ('replay' in done) return new JsonResult(done.replay);
-    // The change is committed. Its events are published once the reply has left (setImmediate runs
-    // after the bus's flush of the reply, a microtask): encoding them does not delay the answer, and
+    // The change is committed. Its events are made and published once the reply has left (setImmediate
+    // runs after the bus's flush of the reply, a microtask): building and encoding them does not delay
+    // the answer, and
     // the server routes the reply before it stores the events in the JetStream feed. A failed
     // publication is logged, never turned into an error reply.
     setImmediate(() => {
       for (const e of done.events) {
+        let envelope: AnyEnvelope | undefined;
         try {
-          bus.publish(e.subject, e.envelope);
+          envelope = e.envelope();
+          bus.publish(e.subject, envelope);
         } catch (err) {
-          log.error({ err, subject: e.subject, id: e.envelope.id }, 'event not published');
+          log.error({ err, subject: e.subject, id: envelope?.id }, 'event not published');
         }
       }
     });
