@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Bytes of SHA-256 taken for each id length (Beads' idgen: 3->2, 4->3, 5->4, 6->4, 7->5, 8->5). */
 const BYTES_FOR_LENGTH: Readonly<Record<number, number>> = { 3: 2, 4: 3, 5: 4, 6: 4, 7: 5, 8: 5 };
@@ -19,11 +19,10 @@ export function hashIdPart(
 ): string {
   const bytes = BYTES_FOR_LENGTH[length];
   if (bytes === undefined) throw new RangeError(`id hash length must be 3..8, got ${length}`);
-  const digest = createHash('sha256')
-    .update(`${title}|${description}|${creator}|${createdAtNanos}|${nonce}`)
-    .digest();
-  let n = 0n;
-  for (let i = 0; i < bytes; i++) n = (n << 8n) | BigInt(digest[i] ?? 0);
+  const digest = hash('sha256', `${title}|${description}|${creator}|${createdAtNanos}|${nonce}`, 'buffer');
+  // At most 5 bytes: 40 bits, exact in a double.
+  let n = 0;
+  for (let i = 0; i < bytes; i++) n = n * 256 + (digest[i] ?? 0);
   return n.toString(36).padStart(length, '0').slice(-length);
 }
 

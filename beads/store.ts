@@ -24,7 +24,6 @@ import {
   beadToRow,
   beadToValues,
   ROW_VALUE_COLUMNS,
-  rowToBead,
   rowToComment,
   rowToDependency,
   stableJson,
@@ -109,6 +108,8 @@ export class SqliteBeadStore implements BeadStore {
   private commentSeq = 0;
   private configCache: Map<string, string> | null = null;
   private configVersion = -1;
+  /** Parsed custom lists (`status.custom`, `types.custom`) with the config text they came from. */
+  private readonly customLists = new Map<string, { value: string | null; names: readonly string[] }>();
 
   private constructor(db: Database, path: string, options: OpenOptions) {
     this.db = db;
@@ -495,7 +496,7 @@ export class SqliteBeadStore implements BeadStore {
       for (const key of optional) if (input[key] !== undefined) target[key] = input[key];
       if (status === 'in_progress') bead.started_at = ts;
       if (status === 'closed') bead.closed_at = ts;
-      this.insertRow(bead);
+      const values = this.insertRow(bead);
       for (const label of labels)
         this.stmt(`INSERT INTO labels (issue_id, label) VALUES (?, ?)`).run(id, label);
       if (parent !== null) this.insertEdge(id, parent, 'parent-child', actor, ts, '{}', '');
@@ -510,7 +511,8 @@ export class SqliteBeadStore implements BeadStore {
       this.markDirty(id);
       if (childDepth(id) === 0) this.topLevelCount++;
       if (parent !== null || targets.length > 0) return this.requireBead(id);
-      const created = rowToBead(beadToRow(bead));
+      // What a read of the row returns, from the values just bound (no second conversion).
+      const created = valuesToBead(values);
       if (labels.length > 0) created.labels = [...labels].sort();
       return created;
     });
@@ -1085,8 +1087,13 @@ export class SqliteBeadStore implements BeadStore {
     return bead;
   }
 
-  private customList(key: string): string[] {
-    return parseCustomList(this.getConfig(key));
+  private customList(key: string): readonly string[] {
+    const value = this.getConfig(key);
+    const cached = this.customLists.get(key);
+    if (cached !== undefined && cached.value === value) return cached.names;
+    const names = parseCustomList(value);
+    this.customLists.set(key, { value, names });
+    return names;
   }
 
   private countTopLevel(): number {
@@ -1097,7 +1104,9 @@ export class SqliteBeadStore implements BeadStore {
 
   private newId(input: CreateInput, parent: string | null, actor: string, now: Date): string {
     const taken = (id: string) =>
-      this.exists(id) || this.stmt(`SELECT 1 FROM tombstones WHERE id = ?`).get(id) !== undefined;
+      this.stmt(
+        `SELECT 1 FROM issues WHERE id = ? UNION ALL SELECT 1 FROM tombstones WHERE id = ? LIMIT 1`,
+      ).get(id, id) !== undefined;
     const prefix = input.prefix ?? this.prefix;
     if (input.prefix !== undefined) checkPrefix(input.prefix);
     if (input.id !== undefined) {
@@ -1154,8 +1163,11 @@ export class SqliteBeadStore implements BeadStore {
     return id;
   }
 
-  /** Inserts a bead's row, binding only the columns that differ from their defaults (most are unset). */
-  private insertRow(bead: Bead): void {
+  /**
+   * Inserts a bead's row, binding only the columns that differ from their defaults (most are unset).
+   * Returns the row's values in `ROW_VALUE_COLUMNS` order.
+   */
+  private insertRow(bead: Bead): unknown[] {
     const values = beadToValues(bead);
     const bound: unknown[] = [];
     let lo = 0;
@@ -1178,6 +1190,7 @@ export class SqliteBeadStore implements BeadStore {
       this.insertStmts.set(key, stmt);
     }
     stmt.run(bound);
+    return values;
   }
 
   private writeColumns(id: string, changes: Record<string, unknown>): void {

@@ -1,6 +1,7 @@
 /** Timestamps the store writes: RFC 3339, UTC, second precision (`2026-03-10T12:00:00Z`). */
 export function formatTimestamp(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const iso = d.toISOString(); // always ends in `.sssZ`
+  return `${iso.slice(0, -5)}Z`;
 }
 
 /** Milliseconds since the epoch of a stored RFC 3339 timestamp (any offset, any fraction), or NaN. */

@@ -11,6 +11,22 @@ describe('hash ids as Beads makes them', () => {
     expect(hashIdPart('Fix login', 'broken', 'alice', 1_700_000_000_000_000_000n, 1, 4)).not.toBe(expected);
   });
 
+  it('reads up to five digest bytes exactly (lengths 7 and 8)', () => {
+    for (const [length, bytes] of [
+      [6, 4],
+      [7, 5],
+      [8, 5],
+    ] as const) {
+      for (let nonce = 0; nonce < 50; nonce++) {
+        const digest = createHash('sha256').update(`t|d|c|42|${nonce}`).digest();
+        let n = 0n;
+        for (let i = 0; i < bytes; i++) n = (n << 8n) | BigInt(digest[i]!);
+        const expected = n.toString(36).padStart(length, '0').slice(-length);
+        expect(hashIdPart('t', 'd', 'c', 42n, nonce, length)).toBe(expected);
+      }
+    }
+  });
+
   it('grows the length with the number of top-level beads (25 % birthday bound)', () => {
     const boundary = (len: number) => {
       let n = 0;
