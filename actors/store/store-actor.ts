@@ -208,9 +208,8 @@ export function startStoreActor(options: StoreActorOptions): StoreActor {
     if ('replay' in done) return new JsonResult(done.replay);
     // The change is committed. Its events are made and published once the reply has left (setImmediate
     // runs after the bus's flush of the reply, a microtask): building and encoding them does not delay
-    // the answer, and
-    // the server routes the reply before it stores the events in the JetStream feed. A failed
-    // publication is logged, never turned into an error reply.
+    // the answer, and the server routes the reply before it stores the events in the JetStream feed. A
+    // failed publication is logged, never turned into an error reply.
     setImmediate(() => {
       for (const e of done.events) {
         let envelope: AnyEnvelope | undefined;
