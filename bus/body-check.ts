@@ -138,19 +138,17 @@ function lengthBounds(checks: CheckDef[]): { min: number; max: number } | null {
 }
 
 function stringCheck(checks: CheckDef[]): BodyCheck | null {
-  let min = 0;
-  let max = Infinity;
   const patterns: RegExp[] = [];
-  for (const c of checks) {
-    if (c.check === 'min_length' && c.minimum !== undefined) min = Math.max(min, c.minimum);
-    else if (c.check === 'max_length' && c.maximum !== undefined) max = Math.min(max, c.maximum);
-    else if (c.check === 'string_format' && c.format === 'regex' && c.pattern !== undefined) {
-      if (c.pattern.global || c.pattern.sticky) return null;
+  for (const c of checks)
+    if (c.check === 'string_format') {
+      if (c.format !== 'regex' || c.pattern === undefined || c.pattern.global || c.pattern.sticky)
+        return null;
       patterns.push(c.pattern);
-    } else return null;
-  }
+    }
+  const length = lengthBounds(checks.filter((c) => c.check !== 'string_format'));
+  if (length === null) return null;
   return (v) => {
-    if (typeof v !== 'string' || v.length < min || v.length > max) return false;
+    if (typeof v !== 'string' || v.length < length.min || v.length > length.max) return false;
     for (const p of patterns) if (!p.test(v)) return false;
     return true;
   };
