@@ -37,15 +37,15 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const FAN_OUT_ROUNDS = 5;
 
 /**
- * Times `n` round trips of each sender. Both are warmed up first (100 each), then they alternate in
- * blocks of 100, so that load from elsewhere on the machine falls on both alike.
+ * Times `n` round trips of each sender. All are warmed up first (100 each), then they take turns in
+ * blocks of 100, so that load from elsewhere on the machine falls on each alike.
  */
-async function roundTrips(
+async function roundTrips<K extends string>(
   n: number,
-  senders: { daemon: () => Promise<unknown>; raw: () => Promise<unknown> },
-): Promise<{ daemon: number[]; raw: number[] }> {
-  const out = { daemon: [] as number[], raw: [] as number[] };
-  const order = ['daemon', 'raw'] as const;
+  senders: Record<K, () => Promise<unknown>>,
+): Promise<Record<K, number[]>> {
+  const order = Object.keys(senders) as K[];
+  const out = Object.fromEntries(order.map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (const which of order) for (let i = 0; i < 100; i++) await senders[which]();
   for (let done = 0; done < n; done += 100)
     for (const which of order)
@@ -137,7 +137,7 @@ export async function runBusBench(options: BusBenchOptions = {}): Promise<void> 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gt-bench-bus-'));
   const root = path.join(dir, 'bench');
   const connections: BusConnection[] = [];
-  let responder: ReturnType<typeof execa> | undefined;
+  const responders: Array<ReturnType<typeof execa>> = [];
   try {
     await installTown(root, { name: 'bench' });
     const started = await startDaemonProcess(root, {});
@@ -158,25 +158,31 @@ export async function runBusBench(options: BusBenchOptions = {}): Promise<void> 
     const first = await client.request(cmd('bench', 'bead.create'), sample);
     const replyText = JSON.stringify(first);
     const nats = townNats(config);
-    responder = execa(
-      process.execPath,
-      [
-        path.join(HERE, 'raw-responder.js'),
-        nats.servers[0] ?? '',
-        nats.user ?? '',
-        nats.pass ?? '',
-        'bench.raw',
-        replyText,
-      ],
-      { stdout: 'pipe', stderr: 'inherit' },
-    );
-    await new Promise<void>((resolve, reject) => {
-      responder?.stdout?.once('data', () => resolve());
-      void responder?.catch(reject);
-    });
+    const startResponder = async (subject: string, db?: string) => {
+      const child = execa(
+        process.execPath,
+        [
+          path.join(HERE, 'raw-responder.js'),
+          nats.servers[0] ?? '',
+          nats.user ?? '',
+          nats.pass ?? '',
+          subject,
+          replyText,
+          ...(db === undefined ? [] : [db]),
+        ],
+        { stdout: 'pipe', stderr: 'inherit' },
+      );
+      responders.push(child);
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.once('data', () => resolve());
+        void child.catch(reject);
+      });
+    };
+    await startResponder('bench.raw');
+    await startResponder('bench.raw-sqlite', path.join(dir, 'raw-sqlite.db'));
     const requestBytes = encode(sample);
     let n = 0;
-    const { daemon, raw } = await roundTrips(requests, {
+    const { daemon, raw, durable } = await roundTrips(requests, {
       daemon: () =>
         client.request(
           cmd('bench', 'bead.create'),
@@ -190,6 +196,7 @@ export async function runBusBench(options: BusBenchOptions = {}): Promise<void> 
           }),
         ),
       raw: () => client.nats.request('bench.raw', requestBytes, { timeout: 5_000 }),
+      durable: () => client.nats.request('bench.raw-sqlite', requestBytes, { timeout: 5_000 }),
     });
 
     for (let i = 0; i < observerCount; i++)
@@ -277,6 +284,14 @@ export async function runBusBench(options: BusBenchOptions = {}): Promise<void> 
         '-',
       ],
       [
+        'command round trip p50 (raw + the same SQLite rows)',
+        formatMs(p(daemon, 50)),
+        formatMs(p(durable, 50)),
+        `${(p(daemon, 50) / p(durable, 50)).toFixed(1)}x`,
+        '-',
+        '-',
+      ],
+      [
         `event fan-out to ${observerCount} observers (bus.observe)`,
         formatRate(busRate),
         formatRate(rawRate),
@@ -312,8 +327,8 @@ export async function runBusBench(options: BusBenchOptions = {}): Promise<void> 
     log('');
     log(formatTable(['metric', 'town', 'raw nats', 'ratio', 'target', 'result'], rows));
   } finally {
-    responder?.kill('SIGTERM');
-    await responder?.catch(() => undefined);
+    for (const r of responders) r.kill('SIGTERM');
+    for (const r of responders) await r.catch(() => undefined);
     for (const c of connections) await c.close(1_000);
     await stopDaemon(root, 5_000);
     rmSync(dir, { recursive: true, force: true });
