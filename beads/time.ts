@@ -1,7 +1,16 @@
+let lastSecond = Number.NaN;
+let lastText = '';
+
 /** Timestamps the store writes: RFC 3339, UTC, second precision (`2026-03-10T12:00:00Z`). */
 export function formatTimestamp(d: Date): string {
-  const iso = d.toISOString(); // always ends in `.sssZ`
-  return `${iso.slice(0, -5)}Z`;
+  // toISOString costs a microsecond and a change makes several stamps in the same second.
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== lastSecond) {
+    const iso = d.toISOString(); // always ends in `.sssZ`; throws on an invalid date
+    lastText = `${iso.slice(0, -5)}Z`;
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 /** Milliseconds since the epoch of a stored RFC 3339 timestamp (any offset, any fraction), or NaN. */

@@ -50,6 +50,30 @@ describe('ids and trace context', () => {
     expect(traceIdOf('bad')).toBeNull();
     expect(traceIdOf(childTraceparent('bad'))).toMatch(/^[0-9a-f]{32}$/);
   });
+
+  it('stamps `at` with the current millisecond, or the given date', () => {
+    const make = (at?: Date) =>
+      createEnvelope('nudge', {
+        from: 'alpha/mayor',
+        to: 'alpha/deacon',
+        body: { text: 'hi' },
+        ...(at === undefined ? {} : { at }),
+      }).at;
+    const deadline = Date.now() + 50;
+    const seen = new Set<string>();
+    while (Date.now() < deadline) {
+      const before = Date.now();
+      const at = make();
+      const after = Date.now();
+      const ms = Date.parse(at);
+      expect(at).toBe(new Date(ms).toISOString());
+      expect(ms).toBeGreaterThanOrEqual(before);
+      expect(ms).toBeLessThanOrEqual(after);
+      seen.add(at);
+    }
+    expect(seen.size).toBeGreaterThan(1);
+    expect(make(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)))).toBe('2026-01-02T03:04:05.006Z');
+  });
 });
 
 describe('encode / decode', () => {
