@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,7 @@ import { installTown } from '../actors/town/install.js';
 import { readTownConfig, townNats } from '../actors/town/town-config.js';
 import type { BusConnection } from '../bus/connection.js';
 import { createEnvelope, encode } from '../bus/envelope.js';
+import type { Envelope } from '../bus/envelope.js';
 import { cmd } from '../bus/subjects.js';
 import { addRig } from '../actors/rig/rig-add.js';
 import type { MessageBody } from '../bus/messages.js';
@@ -95,8 +97,7 @@ async function fanOut(
   observers: BusConnection[],
   events: number,
   subscribe: (bus: BusConnection, onMessage: () => void) => { unsubscribe(): unknown },
-  publish: (i: number) => void,
-  flush: () => Promise<void>,
+  send: (events: number) => Promise<void>,
 ): Promise<number> {
   let received = 0;
   const total = events * observers.length;
@@ -109,15 +110,62 @@ async function fanOut(
   );
   await Promise.all(observers.map((o) => o.flush()));
   const t = process.hrtime.bigint();
-  for (let i = 0; i < events; i++) {
-    publish(i);
-    if (i % 1000 === 999) await flush();
-  }
-  await flush();
-  await all;
+  await Promise.all([send(events), all]);
   const rate = (total * 1000) / (Number(process.hrtime.bigint() - t) / 1e6);
   for (const sub of subs) await sub.unsubscribe();
   return rate;
+}
+
+/** Publishes from this process, flushing every 1000. */
+function sendFrom(bus: BusConnection, publish: () => void): (events: number) => Promise<void> {
+  return async (events) => {
+    for (let i = 0; i < events; i++) {
+      publish();
+      if (i % 1000 === 999) await bus.flush();
+    }
+    await bus.flush();
+  };
+}
+
+/** The publisher process (`bench/fan-publisher`): one command at a time, answered by a line. */
+async function startFanPublisher(
+  nats: { servers: string[]; user?: string; pass?: string },
+  event: Envelope,
+): Promise<{
+  child: ReturnType<typeof execa>;
+  send: (mode: 'bus' | 'raw', subject: string) => (events: number) => Promise<void>;
+}> {
+  const child = execa(
+    process.execPath,
+    [
+      path.join(HERE, 'fan-publisher.js'),
+      nats.servers[0] ?? '',
+      nats.user ?? '',
+      nats.pass ?? '',
+      JSON.stringify(event),
+    ],
+    { stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' },
+  );
+  const waiting: Array<() => void> = [];
+  const exited = child.then(
+    () => new Error('the fan-out publisher exited'),
+    (error: unknown) => new Error('the fan-out publisher failed', { cause: error }),
+  );
+  createInterface({ input: child.stdout }).on('line', () => waiting.shift()?.());
+  const nextLine = () =>
+    Promise.race([
+      new Promise<void>((resolve) => waiting.push(resolve)),
+      exited.then((error) => Promise.reject(error)),
+    ]);
+  await nextLine();
+  return {
+    child,
+    send: (mode, subject) => (events) => {
+      const line = nextLine();
+      child.stdin?.write(`${mode} ${subject} ${events}\n`);
+      return line;
+    },
+  };
 }
 
 /**
@@ -137,7 +185,7 @@ export async function runBusBench(options: BusBenchOptions = {}): Promise<void> 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gt-bench-bus-'));
   const root = path.join(dir, 'bench');
   const connections: BusConnection[] = [];
-  const responders: Array<ReturnType<typeof execa>> = [];
+  const children: Array<ReturnType<typeof execa>> = [];
   try {
     await installTown(root, { name: 'bench' });
     const started = await startDaemonProcess(root, {});
@@ -172,7 +220,7 @@ export async function runBusBench(options: BusBenchOptions = {}): Promise<void> 
         ],
         { stdout: 'pipe', stderr: 'inherit' },
       );
-      responders.push(child);
+      children.push(child);
       await new Promise<void>((resolve, reject) => {
         child.stdout?.once('data', () => resolve());
         void child.catch(reject);
@@ -212,46 +260,68 @@ export async function runBusBench(options: BusBenchOptions = {}): Promise<void> 
     const eventBytes = encode(event);
     const busEvent = () =>
       createEnvelope('bead.created', { from: event.from, to: event.to, body: event.body });
+    const fanPublisher = await startFanPublisher(nats, event);
+    children.push(fanPublisher.child);
+    const observing = (subject: string) => (bus: BusConnection, onMessage: () => void) =>
+      bus.observe(subject, (d) => {
+        if (d.header() !== null) onMessage();
+      });
+    const rawSubscribing = (subject: string) => (bus: BusConnection, onMessage: () => void) =>
+      bus.nats.subscribe(subject, { callback: () => onMessage() });
+    const subject = (path: string, round: number) => `gt.bench.evt.fan.${path}${round}`;
     const paths = {
       bus: (round: number, n: number) =>
         fanOut(
           observers,
           n,
-          (bus, onMessage) =>
-            bus.observe(`gt.bench.evt.fan.bus${round}`, (d) => {
-              if (d.header() !== null) onMessage();
-            }),
-          () => publisher.publish(`gt.bench.evt.fan.bus${round}`, busEvent()),
-          () => publisher.flush(),
+          observing(subject('bus', round)),
+          fanPublisher.send('bus', subject('bus', round)),
         ),
       raw: (round: number, n: number) =>
         fanOut(
           observers,
           n,
-          (bus, onMessage) =>
-            bus.nats.subscribe(`gt.bench.evt.fan.raw${round}`, { callback: () => onMessage() }),
-          () => publisher.nats.publish(`gt.bench.evt.fan.raw${round}`, eventBytes),
-          () => publisher.flush(),
+          rawSubscribing(subject('raw', round)),
+          fanPublisher.send('raw', subject('raw', round)),
         ),
       decoding: (round: number, n: number) =>
         fanOut(
           observers,
           n,
-          (bus, onMessage) => bus.subscribe(`gt.bench.evt.fan.dec${round}`, () => onMessage()),
-          () => publisher.publish(`gt.bench.evt.fan.dec${round}`, busEvent()),
-          () => publisher.flush(),
+          (bus, onMessage) => bus.subscribe(subject('dec', round), () => onMessage()),
+          fanPublisher.send('bus', subject('dec', round)),
+        ),
+      busHere: (round: number, n: number) =>
+        fanOut(
+          observers,
+          n,
+          observing(subject('bushere', round)),
+          sendFrom(publisher, () => publisher.publish(subject('bushere', round), busEvent())),
+        ),
+      rawHere: (round: number, n: number) =>
+        fanOut(
+          observers,
+          n,
+          rawSubscribing(subject('rawhere', round)),
+          sendFrom(publisher, () => publisher.nats.publish(subject('rawhere', round), eventBytes)),
         ),
     };
     // Each path is warmed up (JIT) first, then the paths alternate round by round so that load
     // from elsewhere on the machine falls on all of them alike; each reports its median round.
-    const rates = { bus: [] as number[], raw: [] as number[], decoding: [] as number[] };
-    for (const path of ['bus', 'raw', 'decoding'] as const) await paths[path](0, Math.ceil(events / 10));
+    const order = ['bus', 'raw', 'decoding', 'busHere', 'rawHere'] as const;
+    const rates = Object.fromEntries(order.map((k) => [k, [] as number[]])) as Record<
+      (typeof order)[number],
+      number[]
+    >;
+    for (const path of order) await paths[path](0, Math.ceil(events / 10));
     for (let round = 1; round <= FAN_OUT_ROUNDS; round++)
-      for (const path of ['bus', 'raw', 'decoding'] as const)
+      for (const path of order)
         rates[path].push(await paths[path](round, Math.ceil(events / FAN_OUT_ROUNDS)));
     const busRate = percentile(rates.bus, 50);
     const rawRate = percentile(rates.raw, 50);
     const decodingRate = percentile(rates.decoding, 50);
+    const busHereRate = percentile(rates.busHere, 50);
+    const rawHereRate = percentile(rates.rawHere, 50);
 
     log(`measuring the idle daemon for ${idleSeconds} s ...`);
     // The daemon and its git runner (actors/git/git-runner.ts), which it starts with its first git run.
@@ -308,6 +378,14 @@ export async function runBusBench(options: BusBenchOptions = {}): Promise<void> 
         '-',
       ],
       [
+        `... observers, the publisher in their process`,
+        formatRate(busHereRate),
+        formatRate(rawHereRate),
+        `${(rawHereRate / busHereRate).toFixed(1)}x`,
+        '-',
+        '-',
+      ],
+      [
         `daemon${withRunner} idle CPU (${status.actors.length} actors, ${idleSeconds} s)`,
         `${idleCpu.toFixed(2)} %`,
         '-',
@@ -327,8 +405,8 @@ export async function runBusBench(options: BusBenchOptions = {}): Promise<void> 
     log('');
     log(formatTable(['metric', 'town', 'raw nats', 'ratio', 'target', 'result'], rows));
   } finally {
-    for (const r of responders) r.kill('SIGTERM');
-    for (const r of responders) await r.catch(() => undefined);
+    for (const c of children) c.kill('SIGTERM');
+    for (const c of children) await c.catch(() => undefined);
     for (const c of connections) await c.close(1_000);
     await stopDaemon(root, 5_000);
     rmSync(dir, { recursive: true, force: true });
