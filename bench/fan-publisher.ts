@@ -14,7 +14,14 @@ if (url === undefined || user === undefined || pass === undefined || eventJson =
   console.error('usage: fan-publisher <url> <user> <pass> <event envelope JSON>');
   process.exit(2);
 }
-const checked = validateEnvelope(JSON.parse(eventJson));
+let parsed: unknown;
+try {
+  parsed = JSON.parse(eventJson);
+} catch {
+  console.error('fan-publisher: the event envelope is not JSON');
+  process.exit(2);
+}
+const checked = validateEnvelope(parsed);
 if (!checked.ok || checked.envelope.type !== 'bead.created') {
   console.error(
     `fan-publisher: not a bead.created envelope: ${checked.ok ? checked.envelope.type : checked.error.message}`,
