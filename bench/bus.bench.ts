@@ -127,25 +127,28 @@ function sendFrom(bus: BusConnection, publish: () => void): (events: number) => 
   };
 }
 
+/** Starts a bench child process (`bench/<script>.js`) given the town's server and credentials first. */
+function startBenchChild(
+  script: string,
+  nats: { servers: string[]; user?: string; pass?: string },
+  args: string[],
+) {
+  return execa(
+    process.execPath,
+    [path.join(HERE, `${script}.js`), nats.servers[0] ?? '', nats.user ?? '', nats.pass ?? '', ...args],
+    { stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' },
+  );
+}
+
 /** The publisher process (`bench/fan-publisher`): one command at a time, answered by a line. */
 async function startFanPublisher(
   nats: { servers: string[]; user?: string; pass?: string },
   event: Envelope,
 ): Promise<{
-  child: ReturnType<typeof execa>;
+  child: ReturnType<typeof startBenchChild>;
   send: (mode: 'bus' | 'raw', subject: string) => (events: number) => Promise<void>;
 }> {
-  const child = execa(
-    process.execPath,
-    [
-      path.join(HERE, 'fan-publisher.js'),
-      nats.servers[0] ?? '',
-      nats.user ?? '',
-      nats.pass ?? '',
-      JSON.stringify(event),
-    ],
-    { stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' },
-  );
+  const child = startBenchChild('fan-publisher', nats, [JSON.stringify(event)]);
   const waiting: Array<() => void> = [];
   const exited = child.then(
     () => new Error('the fan-out publisher exited'),
@@ -185,7 +188,7 @@ export async function runBusBench(options: BusBenchOptions = {}): Promise<void> 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gt-bench-bus-'));
   const root = path.join(dir, 'bench');
   const connections: BusConnection[] = [];
-  const children: Array<ReturnType<typeof execa>> = [];
+  const children: Array<ReturnType<typeof startBenchChild>> = [];
   try {
     await installTown(root, { name: 'bench' });
     const started = await startDaemonProcess(root, {});
@@ -207,19 +210,11 @@ export async function runBusBench(options: BusBenchOptions = {}): Promise<void> 
     const replyText = JSON.stringify(first);
     const nats = townNats(config);
     const startResponder = async (subject: string, db?: string) => {
-      const child = execa(
-        process.execPath,
-        [
-          path.join(HERE, 'raw-responder.js'),
-          nats.servers[0] ?? '',
-          nats.user ?? '',
-          nats.pass ?? '',
-          subject,
-          replyText,
-          ...(db === undefined ? [] : [db]),
-        ],
-        { stdout: 'pipe', stderr: 'inherit' },
-      );
+      const child = startBenchChild('raw-responder', nats, [
+        subject,
+        replyText,
+        ...(db === undefined ? [] : [db]),
+      ]);
       children.push(child);
       await new Promise<void>((resolve, reject) => {
         child.stdout?.once('data', () => resolve());

@@ -52,6 +52,25 @@ async function start(
   return { child, lines };
 }
 
+/** A `bead.created` event like the ones the bench fans out. */
+function beadCreated() {
+  return createEnvelope('bead.created', {
+    from: 'bench/store',
+    to: 'bench',
+    body: {
+      bead: {
+        id: 'bench-abc',
+        title: 'a bead',
+        status: 'open',
+        priority: 2,
+        issue_type: 'task',
+        created_at: '2026-12-03T10:00:00Z',
+        updated_at: '2026-12-03T10:00:00Z',
+      },
+    },
+  });
+}
+
 describe('the bus bench baselines', () => {
   let nats: TestNats;
   let nc: NatsConnection;
@@ -99,21 +118,7 @@ describe('the bus bench baselines', () => {
   });
 
   it('the fan-out publisher sends new valid envelopes (bus) or the same bytes (raw), then says done', async () => {
-    const event = createEnvelope('bead.created', {
-      from: 'bench/store',
-      to: 'bench',
-      body: {
-        bead: {
-          id: 'bench-abc',
-          title: 'a bead',
-          status: 'open',
-          priority: 2,
-          issue_type: 'task',
-          created_at: '2026-12-03T10:00:00Z',
-          updated_at: '2026-12-03T10:00:00Z',
-        },
-      },
-    });
+    const event = beadCreated();
     const publisher = await start('fan-publisher.js', [...creds(), JSON.stringify(event)]);
     children.push(publisher.child);
     const seen: Record<string, Uint8Array[]> = { bus: [], raw: [] };
@@ -158,21 +163,7 @@ describe('the bus bench baselines', () => {
       (error: unknown) => error,
     );
     expect(String(publisher)).toContain('not a bead.created envelope');
-    const good = createEnvelope('bead.created', {
-      from: 'bench/store',
-      to: 'bench',
-      body: {
-        bead: {
-          id: 'bench-abc',
-          title: 'a bead',
-          status: 'open',
-          priority: 2,
-          issue_type: 'task',
-          created_at: '2026-12-03T10:00:00Z',
-          updated_at: '2026-12-03T10:00:00Z',
-        },
-      },
-    });
+    const good = beadCreated();
     const p = await start('fan-publisher.js', [...creds(), JSON.stringify(good)]);
     p.child.stdin?.write('loud bench.fan.x 10\n');
     const r = await p.child;
